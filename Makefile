@@ -1,0 +1,64 @@
+# segmart — the two commands are `make demo` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+
+export SEGMART_RAW_DIR ?= data/raw
+export SEGMART_DB ?= warehouse/segmart.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+# dbt: no anonymous usage stats, no version check (only package registries are reachable)
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_VERSION_CHECK := false
+
+DEMO_USERS ?= 20000
+DEMO_DAYS ?= 120
+DEMO_SEED ?= 7
+AS_OF ?= 2025-01-01
+
+.PHONY: help setup demo test lint ruff sqlfluff pytest build docs clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "segmart: $(PYTHON) not found; install Python 3.11+"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "segmart: Python 3.11+ is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed  ## create .venv and install the pinned dependencies (idempotent)
+
+demo: setup  ## generate demo data into data/raw, build everything, print a summary
+	$(BIN)/python -m segmart.generate --users $(DEMO_USERS) --days $(DEMO_DAYS) \
+		--seed $(DEMO_SEED) --end $(AS_OF) --out $(SEGMART_RAW_DIR)
+	@mkdir -p $(dir $(SEGMART_DB))
+	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}"
+	$(BIN)/python -m segmart.summary --db $(SEGMART_DB)
+
+build: setup  ## dbt build on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed)
+	@mkdir -p $(dir $(SEGMART_DB))
+	$(BIN)/dbt build $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}")
+
+test: setup lint pytest  ## ruff, sqlfluff, pytest (with dbt build on generated data)
+
+lint: ruff sqlfluff  ## both linters
+
+ruff: setup
+	$(BIN)/ruff check src tests/python bench
+
+sqlfluff: setup
+	SEGMART_TARGET=lint $(BIN)/sqlfluff lint models macros analyses tests/singular
+
+pytest: setup
+	$(BIN)/pytest
+
+docs: setup  ## dbt docs generate (needs a built warehouse)
+	$(BIN)/dbt docs generate
+
+clean:  ## remove build output (keeps .venv and data)
+	rm -rf target logs dbt_packages warehouse

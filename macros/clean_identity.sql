@@ -1,0 +1,14 @@
+{#- An id that is blank, a placeholder (var segmart_blocked_ids) or only zeros and dashes
+    becomes null, so it can never stitch two persons together. -#}
+{% macro clean_identity(column) -%}
+    case
+        when {{ column }} is null then null
+        when lower(trim(cast({{ column }} as varchar))) in (
+            {%- for blocked in var('segmart_blocked_ids') -%}
+                '{{ blocked }}'{% if not loop.last %}, {% endif %}
+            {%- endfor -%}
+        ) then null
+        when {{ matches_regex('trim(cast(' ~ column ~ ' as varchar))', '^[0-]+$') }} then null
+        else trim(cast({{ column }} as varchar))
+    end
+{%- endmacro %}

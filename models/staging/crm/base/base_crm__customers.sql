@@ -1,0 +1,59 @@
+{#- Every raw customer record, typed, with the reason it is rejected (null when valid). -#}
+with
+
+source as (
+
+    {{ landing_select(source('crm', 'customers'), 'customers', [
+        'user_id', 'email', 'signup_at', 'birth_year', 'gender', 'income_band',
+        'occupation', 'city', 'country', 'timezone', 'marketing_consent',
+        'consent_updated_at', 'updated_at',
+    ]) }}
+
+),
+
+time_zones as (
+
+    {{ time_zone_names() }}
+
+),
+
+typed as (
+
+    select
+        {{ clean_identity('source.user_id') }} as user_id,
+        lower(nullif(trim(cast(source.email as varchar)), '')) as email,
+        cast({{ dbt.safe_cast('source.signup_at', 'timestamptz') }} as timestamp) as signup_at,
+        {{ dbt.safe_cast('source.birth_year', 'integer') }} as birth_year,
+        lower(nullif(trim(cast(source.gender as varchar)), '')) as gender,
+        lower(nullif(trim(cast(source.income_band as varchar)), '')) as income_band,
+        lower(nullif(trim(cast(source.occupation as varchar)), '')) as occupation,
+        nullif(trim(cast(source.city as varchar)), '') as city,
+        upper(nullif(trim(cast(source.country as varchar)), '')) as country,
+        nullif(trim(cast(source.timezone as varchar)), '') as time_zone_raw,
+        {{ dbt.safe_cast('source.marketing_consent', 'boolean') }} as has_marketing_consent,
+        cast({{ dbt.safe_cast('source.consent_updated_at', 'timestamptz') }} as timestamp)
+            as consent_updated_at,
+        cast({{ dbt.safe_cast('source.updated_at', 'timestamptz') }} as timestamp)
+            as updated_at,
+        cast(source.filename as varchar) as source_file
+    from source
+
+),
+
+final as (
+
+    select
+        typed.*,
+        time_zones.time_zone_name as time_zone,
+        typed.time_zone_raw is not null and time_zones.time_zone_name is null
+            as has_unknown_time_zone,
+        case
+            when typed.user_id is null then 'missing_user_id'
+        end as reject_reason
+    from typed
+    left join time_zones
+        on typed.time_zone_raw = time_zones.time_zone_name
+
+)
+
+select * from final

@@ -1,0 +1,107 @@
+{#-
+    Every raw order line, typed, with the reason it is rejected (null when it is valid).
+    A repeated order_id + line_number is rejected as duplicate_order_line after the first
+    valid copy (first file by name, then earliest).
+-#}
+with
+
+source as (
+
+    {{ landing_select(source('shop', 'orders'), 'orders', [
+        'order_id', 'line_number', 'user_id', 'ordered_at', 'product_id', 'category',
+        'quantity', 'unit_price', 'status',
+    ]) }}
+
+),
+
+statuses as (
+
+    select status from {{ ref('order_statuses') }}
+
+),
+
+typed as (
+
+    select
+        nullif(trim(cast(source.order_id as varchar)), '') as order_id,
+        cast(source.line_number as varchar) as line_number_raw,
+        {{ dbt.safe_cast('source.line_number', 'integer') }} as line_number,
+        {{ clean_identity('source.user_id') }} as user_id,
+        cast(source.ordered_at as varchar) as ordered_at_raw,
+        cast({{ dbt.safe_cast('source.ordered_at', 'timestamptz') }} as timestamp)
+            as ordered_at,
+        nullif(trim(cast(source.product_id as varchar)), '') as product_id,
+        nullif(trim(cast(source.category as varchar)), '') as category,
+        cast(source.quantity as varchar) as quantity_raw,
+        {{ dbt.safe_cast('source.quantity', 'integer') }} as quantity,
+        cast(source.unit_price as varchar) as unit_price_raw,
+        {{ dbt.safe_cast('source.unit_price', 'double') }} as unit_price,
+        lower(trim(cast(source.status as varchar))) as status,
+        cast(source.filename as varchar) as source_file
+    from source
+
+),
+
+checked as (
+
+    select
+        typed.*,
+        case
+            when typed.order_id is null then 'missing_order_id'
+            when typed.line_number is null then 'missing_line_number'
+            when typed.user_id is null then 'missing_user_id'
+            when typed.ordered_at_raw is null then 'missing_ordered_at'
+            when typed.ordered_at is null then 'unparseable_ordered_at'
+            when typed.ordered_at > {{ dbt.dateadd(
+                'hour', var('segmart_future_tolerance_hours'), build_started_at()
+            ) }} then 'ordered_in_future'
+            when typed.quantity is null then 'unparseable_quantity'
+            when typed.quantity <= 0 then 'invalid_quantity'
+            when typed.unit_price is null then 'unparseable_unit_price'
+            when typed.unit_price < 0 then 'negative_unit_price'
+            when statuses.status is null then 'unknown_status'
+        end as row_reject_reason
+    from typed
+    left join statuses
+        on typed.status = statuses.status
+
+),
+
+numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id, line_number, row_reject_reason is null
+            order by source_file, ordered_at, status, product_id, quantity, unit_price
+        ) as copy_number
+    from checked
+
+),
+
+final as (
+
+    select
+        order_id,
+        line_number_raw,
+        line_number,
+        user_id,
+        ordered_at_raw,
+        ordered_at,
+        product_id,
+        category,
+        quantity_raw,
+        quantity,
+        unit_price_raw,
+        unit_price,
+        status,
+        source_file,
+        case
+            when row_reject_reason is not null then row_reject_reason
+            when copy_number > 1 then 'duplicate_order_line'
+        end as reject_reason
+    from numbered
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{#-
+    Every raw event row, typed, with the reason it is rejected (null when it is valid).
+    stg_tracking__events and stg_tracking__events_rejected both read this model, so the
+    rules for "valid" live in one place.
+-#}
+with
+
+source as (
+
+    {{ landing_select(source('tracking', 'events'), 'events', [
+        'event_id', 'event_type', 'occurred_at', 'anonymous_id', 'user_id', 'page_path',
+        'product_id', 'category', 'price', 'quantity', 'device_type', 'channel', 'country',
+        'engagement_ms',
+    ]) }}
+
+),
+
+event_types as (
+
+    select event_type from {{ ref('event_taxonomy') }}
+
+),
+
+typed as (
+
+    select
+        nullif(trim(cast(source.event_id as varchar)), '') as event_id,
+        lower(trim(cast(source.event_type as varchar))) as event_type,
+        cast(source.occurred_at as varchar) as occurred_at_raw,
+        cast({{ dbt.safe_cast('source.occurred_at', 'timestamptz') }} as timestamp)
+            as occurred_at,
+        {{ clean_identity('source.anonymous_id') }} as anonymous_id,
+        {{ clean_identity('source.user_id') }} as user_id,
+        cast(source.page_path as varchar) as page_path,
+        nullif(trim(cast(source.product_id as varchar)), '') as product_id,
+        nullif(trim(cast(source.category as varchar)), '') as category,
+        cast(source.price as varchar) as price_raw,
+        {{ dbt.safe_cast('source.price', 'double') }} as price,
+        cast(source.quantity as varchar) as quantity_raw,
+        {{ dbt.safe_cast('source.quantity', 'integer') }} as quantity,
+        lower(trim(cast(source.device_type as varchar))) as device_type,
+        lower(trim(cast(source.channel as varchar))) as channel,
+        upper(trim(cast(source.country as varchar))) as country,
+        {{ dbt.safe_cast('source.engagement_ms', 'bigint') }} as engagement_ms,
+        cast(source.filename as varchar) as source_file
+    from source
+
+),
+
+classified as (
+
+    select
+        typed.*,
+        case
+            when typed.event_id is null then 'missing_event_id'
+            when typed.anonymous_id is null and typed.user_id is null then 'missing_identity'
+            when event_types.event_type is null then 'unknown_event_type'
+            when typed.occurred_at_raw is null then 'missing_occurred_at'
+            when typed.occurred_at is null then 'unparseable_occurred_at'
+            when typed.occurred_at > {{ dbt.dateadd(
+                'hour', var('segmart_future_tolerance_hours'), build_started_at()
+            ) }} then 'occurred_in_future'
+            when typed.price_raw is not null and typed.price is null then 'unparseable_price'
+            when typed.price < 0 then 'negative_price'
+            when typed.quantity_raw is not null and typed.quantity is null
+                then 'unparseable_quantity'
+            when typed.quantity <= 0 then 'invalid_quantity'
+        end as reject_reason
+    from typed
+    left join event_types
+        on typed.event_type = event_types.event_type
+
+),
+
+final as (
+
+    select * from classified
+
+)
+
+select * from final

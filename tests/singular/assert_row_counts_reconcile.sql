@@ -1,0 +1,10 @@
+-- Every landing table: raw rows = staged rows + duplicates removed + rejected rows.
+select
+    source_table,
+    raw_rows,
+    staged_rows,
+    duplicate_rows,
+    rejected_rows,
+    raw_rows - (staged_rows + duplicate_rows + rejected_rows) as unaccounted_rows
+from {{ ref('data_quality_row_counts') }}
+where not reconciles
