@@ -11,13 +11,19 @@ events as (
 
 identity_map as (
 
-    select anonymous_id, user_id from {{ ref('int_identity_map') }}
+    select
+        anonymous_id,
+        user_id
+    from {{ ref('int_identity_map') }}
 
 ),
 
 customers as (
 
-    select user_id, time_zone from {{ ref('stg_crm__customers') }}
+    select
+        user_id,
+        time_zone
+    from {{ ref('stg_crm__customers') }}
 
 ),
 

@@ -11,7 +11,10 @@ order_lines as (
 
 customers as (
 
-    select user_id, time_zone from {{ ref('stg_crm__customers') }}
+    select
+        user_id,
+        time_zone
+    from {{ ref('stg_crm__customers') }}
 
 ),
 

@@ -52,7 +52,7 @@ events_by_day as (
         max(case when is_identified then 1 else 0 end) = 1 as is_identified,
         count(*) as count_events,
         {%- for event_type, column in event_types %}
-        sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as {{ column }},
+            sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as {{ column }},
         {%- endfor %}
         sum(
             case when event_type = 'add_to_cart' then coalesce(price, 0) * quantity else 0 end
@@ -60,19 +60,24 @@ events_by_day as (
         max(case when event_type = 'add_to_cart' then occurred_at end) as last_add_to_cart_at,
         sum(
             case when {{ is_part_of_day(hour_of_day('occurred_at_local'), 'morning') }}
-                then 1 else 0 end
+                    then 1
+                else 0
+            end
         ) as count_morning_events,
         sum(
             case when {{ is_part_of_day(hour_of_day('occurred_at_local'), 'evening') }}
-                then 1 else 0 end
+                    then 1
+                else 0
+            end
         ) as count_evening_events,
         sum(coalesce(engagement_ms, 0)) as total_engagement_ms,
         {%- for device_type in device_types %}
-        sum(case when device_type = '{{ device_type }}' then 1 else 0 end)
-            as count_events_{{ device_type }},
+            sum(case when device_type = '{{ device_type }}' then 1 else 0 end)
+                as count_events_{{ device_type }},
         {%- endfor %}
         {%- for channel in channels %}
-        sum(case when channel = '{{ channel }}' then 1 else 0 end) as count_events_{{ channel }},
+            sum(case when channel = '{{ channel }}' then 1 else 0 end)
+                as count_events_{{ channel }},
         {%- endfor %}
         max_by(country, occurred_at) as last_country,
         min(occurred_at) as first_event_at,
@@ -114,11 +119,20 @@ orders_by_day as (
 
 person_days as (
 
-    select user_id, days_before_as_of from events_by_day
+    select
+        user_id,
+        days_before_as_of
+    from events_by_day
     union
-    select user_id, days_before_as_of from sessions_by_day
+    select
+        user_id,
+        days_before_as_of
+    from sessions_by_day
     union
-    select user_id, days_before_as_of from orders_by_day
+    select
+        user_id,
+        days_before_as_of
+    from orders_by_day
 
 ),
 
@@ -136,7 +150,7 @@ final as (
             as is_identified,
         coalesce(events_by_day.count_events, 0) as count_events,
         {%- for _, column in event_types %}
-        coalesce(events_by_day.{{ column }}, 0) as {{ column }},
+            coalesce(events_by_day.{{ column }}, 0) as {{ column }},
         {%- endfor %}
         coalesce(events_by_day.total_cart_value, 0) as total_cart_value,
         events_by_day.last_add_to_cart_at,
@@ -144,11 +158,11 @@ final as (
         coalesce(events_by_day.count_evening_events, 0) as count_evening_events,
         coalesce(events_by_day.total_engagement_ms, 0) as total_engagement_ms,
         {%- for device_type in device_types %}
-        coalesce(events_by_day.count_events_{{ device_type }}, 0)
-            as count_events_{{ device_type }},
+            coalesce(events_by_day.count_events_{{ device_type }}, 0)
+                as count_events_{{ device_type }},
         {%- endfor %}
         {%- for channel in channels %}
-        coalesce(events_by_day.count_events_{{ channel }}, 0) as count_events_{{ channel }},
+            coalesce(events_by_day.count_events_{{ channel }}, 0) as count_events_{{ channel }},
         {%- endfor %}
         events_by_day.last_country,
         events_by_day.first_event_at,
@@ -177,13 +191,13 @@ final as (
     cross join as_of
     left join events_by_day
         on person_days.user_id = events_by_day.user_id
-        and person_days.days_before_as_of = events_by_day.days_before_as_of
+            and person_days.days_before_as_of = events_by_day.days_before_as_of
     left join sessions_by_day
         on person_days.user_id = sessions_by_day.user_id
-        and person_days.days_before_as_of = sessions_by_day.days_before_as_of
+            and person_days.days_before_as_of = sessions_by_day.days_before_as_of
     left join orders_by_day
         on person_days.user_id = orders_by_day.user_id
-        and person_days.days_before_as_of = orders_by_day.days_before_as_of
+            and person_days.days_before_as_of = orders_by_day.days_before_as_of
 
 )
 

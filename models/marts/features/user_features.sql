@@ -42,20 +42,20 @@ aggregated_to_users as (
         max(last_activity_at) as last_activity_at,
         max(last_order_at) as last_order_at,
         {%- for days in windows %}
-        sum(case when days_before_as_of < {{ days }} then count_sessions_started else 0 end)
-            as count_sessions_{{ days }}d,
-        sum(case when days_before_as_of < {{ days }} then count_events else 0 end)
-            as count_events_{{ days }}d,
-        sum(case when days_before_as_of < {{ days }} then count_product_views else 0 end)
-            as count_product_views_{{ days }}d,
-        sum(case when days_before_as_of < {{ days }} then count_add_to_carts else 0 end)
-            as count_add_to_carts_{{ days }}d,
+            sum(case when days_before_as_of < {{ days }} then count_sessions_started else 0 end)
+                as count_sessions_{{ days }}d,
+            sum(case when days_before_as_of < {{ days }} then count_events else 0 end)
+                as count_events_{{ days }}d,
+            sum(case when days_before_as_of < {{ days }} then count_product_views else 0 end)
+                as count_product_views_{{ days }}d,
+            sum(case when days_before_as_of < {{ days }} then count_add_to_carts else 0 end)
+                as count_add_to_carts_{{ days }}d,
         {%- endfor %}
         {%- for days in [30, 90] %}
-        sum(case when days_before_as_of < {{ days }} then count_orders else 0 end)
-            as count_orders_{{ days }}d,
-        sum(case when days_before_as_of < {{ days }} then total_revenue else 0 end)
-            as total_revenue_{{ days }}d,
+            sum(case when days_before_as_of < {{ days }} then count_orders else 0 end)
+                as count_orders_{{ days }}d,
+            sum(case when days_before_as_of < {{ days }} then total_revenue else 0 end)
+                as total_revenue_{{ days }}d,
         {%- endfor %}
         sum(count_orders) as count_orders_lifetime,
         sum(total_revenue) as total_revenue_lifetime,
@@ -93,8 +93,10 @@ btyd as (
             as btyd_t,
         case
             when count(*) > 1
-                then (sum(order_days.total_revenue)
-                    - min_by(order_days.total_revenue, order_days.ordered_date))
+                then (
+                    sum(order_days.total_revenue)
+                    - min_by(order_days.total_revenue, order_days.ordered_date)
+                )
                 / (count(*) - 1)
             else 0
         end as btyd_monetary_value
@@ -110,7 +112,8 @@ rfm_scored as (
     select
         aggregated_to_users.user_id,
         cast(ceil(round(5 * cume_dist() over (
-            order by {{ whole_days_between('aggregated_to_users.last_order_at', 'as_of.as_of') }}
+            order by
+                {{ whole_days_between('aggregated_to_users.last_order_at', 'as_of.as_of') }}
                 desc
         ), 9)) as integer) as r_score,
         cast(ceil(round(5 * cume_dist() over (
@@ -134,16 +137,16 @@ final as (
         {{ whole_days_between('aggregated_to_users.last_activity_at', 'as_of.as_of') }}
             as recency_days,
         {%- for days in windows %}
-        {%- for measure in ['sessions', 'events', 'product_views', 'add_to_carts'] %}
-        cast(coalesce(aggregated_to_users.count_{{ measure }}_{{ days }}d, 0) as bigint)
-            as count_{{ measure }}_{{ days }}d,
-        {%- endfor %}
+            {%- for measure in ['sessions', 'events', 'product_views', 'add_to_carts'] %}
+                cast(coalesce(aggregated_to_users.count_{{ measure }}_{{ days }}d, 0) as bigint)
+                    as count_{{ measure }}_{{ days }}d,
+            {%- endfor %}
         {%- endfor %}
         {%- for window in ['30d', '90d', 'lifetime'] %}
-        cast(coalesce(aggregated_to_users.count_orders_{{ window }}, 0) as bigint)
-            as count_orders_{{ window }},
-        cast(coalesce(aggregated_to_users.total_revenue_{{ window }}, 0) as double)
-            as total_revenue_{{ window }},
+            cast(coalesce(aggregated_to_users.count_orders_{{ window }}, 0) as bigint)
+                as count_orders_{{ window }},
+            cast(coalesce(aggregated_to_users.total_revenue_{{ window }}, 0) as double)
+                as total_revenue_{{ window }},
         {%- endfor %}
         cast(
             aggregated_to_users.total_revenue_lifetime
@@ -183,7 +186,7 @@ final as (
         on persons.user_id = rfm_scored.user_id
     left join rfm_segments
         on rfm_scored.r_score = rfm_segments.r_score
-        and rfm_scored.f_score = rfm_segments.f_score
+            and rfm_scored.f_score = rfm_segments.f_score
     left join btyd
         on persons.user_id = btyd.user_id
 
