@@ -52,7 +52,7 @@ ruff: setup
 	$(BIN)/ruff check src tests/python bench
 
 sqlfluff: setup
-	SEGMART_TARGET=lint $(BIN)/sqlfluff lint models macros analyses tests/singular
+	SEGMART_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/singular
 
 pytest: setup
 	$(BIN)/pytest

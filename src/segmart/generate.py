@@ -415,7 +415,8 @@ class Generator:
         self.catalog = Catalog.build(self.rng)
         self.archetype = assign_archetypes(cfg, self.rng)
         zone_weights = np.array([w for _, _, w in TIME_ZONES])
-        self.tz_idx = self.rng.choice(len(TIME_ZONES), cfg.users, p=zone_weights / zone_weights.sum())
+        self.tz_idx = self.rng.choice(len(TIME_ZONES), cfg.users,
+                                      p=zone_weights / zone_weights.sum())
         self.event_seq = 0
 
     def run(self) -> dict:

@@ -1,0 +1,73 @@
+"""Shared fixtures: generated landing zones and a dbt build of one, made once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segmart.generate import Config, Generator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).parent / "dbt"
+
+
+@dataclass(frozen=True)
+class Build:
+    """A generated landing zone and the warehouse dbt built from it."""
+
+    raw_dir: Path
+    db_path: Path
+    manifest: dict
+    as_of: str
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def frame(self, sql: str):
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(sql).df()
+
+
+def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run dbt from the project root against a landing zone and warehouse of our own."""
+    env = {
+        **os.environ,
+        "SEGMART_RAW_DIR": str(raw_dir),
+        "SEGMART_DB": str(db_path),
+        "SEGMART_TARGET": "dev",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        **(extra_env or {}),
+    }
+    return subprocess.run([str(DBT), *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=900, check=False)
+
+
+def generate(out: Path, **overrides) -> dict:
+    cfg = Config(**{"users": 1500, "seed": 11, **overrides})
+    return Generator(cfg, out, progress=False).run()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Build:
+    """Generated data (1,500 persons, 120 days) built with `dbt build` at the planted as_of."""
+    work = tmp_path_factory.mktemp("e2e")
+    raw_dir = work / "raw"
+    manifest = generate(raw_dir)
+    db_path = work / "segmart.duckdb"
+    as_of = manifest["as_of"]
+    result = run_dbt(["build", "--vars", json.dumps({"as_of": as_of})], raw_dir, db_path, work)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return Build(raw_dir=raw_dir, db_path=db_path, manifest=manifest, as_of=as_of)

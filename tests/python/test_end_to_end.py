@@ -1,0 +1,182 @@
+"""dbt build end to end on generated data: invariants of the whole pipeline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import generate, run_dbt
+
+pytestmark = pytest.mark.e2e
+
+MART_TABLES = ("user_profiles", "user_features", "data_quality_row_counts")
+
+
+def test_row_counts_reconcile_with_what_was_landed(built):
+    rows = {r[0]: r[1:] for r in built.query(
+        "select source_table, raw_rows, staged_rows, duplicate_rows, rejected_rows, reconciles "
+        "from marts.data_quality_row_counts")}
+    planted = built.manifest["planted"]
+    for table, (raw, staged, duplicates, rejected, reconciles) in rows.items():
+        assert raw == built.manifest["rows"][table]
+        assert raw == staged + duplicates + rejected
+        assert reconciles
+    assert rows["events"][2] == planted["events_duplicates"]
+    bad_events = sum(v for k, v in planted.items() if k.startswith("events_bad_"))
+    assert rows["events"][3] == bad_events
+    bad_orders = sum(v for k, v in planted.items() if k.startswith("orders_bad_"))
+    assert rows["orders"][3] == bad_orders
+    assert rows["customers"][2] == planted["customers_superseded_versions"]
+
+
+def test_every_planted_bad_row_is_quarantined_with_its_reason(built):
+    reasons = dict(built.query(
+        "select reject_reason, count(*) from staging.stg_tracking__events_rejected group by 1"))
+    planted = built.manifest["planted"]
+    assert reasons["missing_event_id"] == planted["events_bad_missing_event_id"]
+    assert reasons["unknown_event_type"] == planted["events_bad_unknown_event_type"]
+    assert reasons["missing_occurred_at"] == planted["events_bad_missing_occurred_at"]
+    assert reasons["occurred_in_future"] == planted["events_bad_occurred_in_future"]
+    assert reasons["invalid_quantity"] == planted["events_bad_invalid_quantity"]
+    # blocked ids ('undefined', '0') leave no identity at all
+    assert reasons["missing_identity"] == (planted["events_bad_missing_identity"]
+                                           + planted["events_bad_blocked_identity"])
+    order_reasons = dict(built.query(
+        "select reject_reason, count(*) from staging.stg_shop__order_lines_rejected group by 1"))
+    for kind in ("missing_order_id", "missing_user_id", "invalid_quantity",
+                 "negative_unit_price", "unknown_status", "duplicate_order_line"):
+        assert order_reasons.get(kind, 0) == planted.get(f"orders_bad_{kind}", 0), kind
+
+
+def test_nothing_after_as_of_is_visible(built):
+    as_of = datetime.fromisoformat(built.as_of)
+    for table, column in (("intermediate.int_events_stitched", "occurred_at"),
+                          ("intermediate.int_orders_aggregated", "ordered_at"),
+                          ("marts.user_profiles", "last_activity_at"),
+                          ("marts.user_features", "last_order_at")):
+        latest = built.query(f"select max({column}) from {table}")[0][0]
+        assert latest <= as_of, table
+
+
+def test_erased_persons_leave_no_row(built):
+    erased = [r[0] for r in built.query("select user_id from staging.stg_crm__deletion_requests")]
+    assert erased, "the generator plants erasure requests"
+    devices = [f"a{u[1:]}-{d}" for u in erased for d in range(3)]
+    for table in ("intermediate.int_events_stitched", "intermediate.int_events_sessionized",
+                  "intermediate.int_orders_aggregated", "intermediate.int_user_days_aggregated",
+                  "intermediate.int_sessions_aggregated", "marts.user_profiles",
+                  "marts.user_features"):
+        hits = built.query(
+            f"select count(*) from {table} where list_contains(?, user_id)", [erased + devices])
+        assert hits[0][0] == 0, table
+
+
+def test_one_person_per_human(built):
+    """Every customer's devices stitch to them: persons = customers + anonymous visitors."""
+    truth = pd.concat(pd.read_parquet(p)
+                      for p in (built.raw_dir / "_ground_truth").glob("*.parquet"))
+    expected = truth[~truth["is_deleted"]]["user_id"]
+    persons = {r[0] for r in built.query("select user_id from marts.user_profiles")}
+    assert persons == set(expected)
+
+
+def test_no_raw_email_in_any_mart(built):
+    for table in MART_TABLES:
+        frame = built.frame(f"select * from marts.{table}")
+        text = frame.astype(str).apply(lambda col: col.str.contains("@")).to_numpy()
+        assert not text.any(), table
+    hashes = built.query("select count(*), count(email_sha256) from marts.user_profiles "
+                         "where is_customer")[0]
+    assert hashes[0] == hashes[1] > 0
+
+
+def test_features_agree_with_the_daily_table(built):
+    mismatches = built.query("""
+        with daily as (
+            select user_id,
+                sum(count_sessions_started) filter (where days_before_as_of < 30) as sessions_30d,
+                sum(count_orders) as orders
+            from intermediate.int_user_days_aggregated group by 1
+        )
+        select count(*) from marts.user_features as f
+        left join daily as d on f.user_id = d.user_id
+        where f.count_sessions_30d != coalesce(d.sessions_30d, 0)
+           or f.count_orders_lifetime != coalesce(d.orders, 0)
+    """)
+    assert mismatches[0][0] == 0
+    orders = built.query("select count(*) from intermediate.int_orders_aggregated")[0][0]
+    assert built.query("select sum(count_orders_lifetime) from marts.user_features")[0][0] == orders
+
+
+def test_a_second_build_changes_nothing(built, tmp_path):
+    db_copy = tmp_path / "again.duckdb"
+    shutil.copy(built.db_path, db_copy)
+    result = run_dbt(["build", "--vars", json.dumps({"as_of": built.as_of})], built.raw_dir,
+                     db_copy, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    for table in MART_TABLES:
+        order = "source_table" if table == "data_quality_row_counts" else "user_id"
+        with duckdb.connect(str(built.db_path), read_only=True) as con:
+            before = con.execute(f"select * from marts.{table} order by {order}").df()
+        with duckdb.connect(str(db_copy), read_only=True) as con:
+            after = con.execute(f"select * from marts.{table} order by {order}").df()
+        pd.testing.assert_frame_equal(before, after)
+
+
+def test_default_as_of_is_the_latest_valid_activity(built, tmp_path):
+    """as_of 'latest' ignores the far-future rows the generator plants."""
+    db_copy = tmp_path / "latest.duckdb"
+    shutil.copy(built.db_path, db_copy)
+    result = run_dbt(["run", "-s", "int_as_of_resolved"], built.raw_dir, db_copy, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    with duckdb.connect(str(db_copy), read_only=True) as con:
+        as_of, source = con.execute(
+            "select as_of, as_of_source from intermediate.int_as_of_resolved").fetchone()
+        latest = con.execute("select max(occurred_at) from staging.stg_tracking__events").fetchone()
+    assert source == "latest_activity"
+    assert as_of == latest[0]
+    assert as_of < datetime.fromisoformat(built.as_of)
+
+
+def test_missing_landing_folder_names_the_path(tmp_path):
+    result = run_dbt(["build"], tmp_path / "nowhere", tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert f"{tmp_path / 'nowhere'}/events" in result.stdout
+    assert "SEGMART_RAW_DIR" in result.stdout
+
+
+def test_empty_landing_folder_names_the_path(tmp_path):
+    raw = tmp_path / "raw"
+    generate(raw, users=100)
+    for part in (raw / "orders").glob("*.parquet"):
+        part.unlink()
+    result = run_dbt(["build"], raw, tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert f"{raw}/orders" in result.stdout
+
+
+def test_unparseable_as_of_names_the_var(built, tmp_path):
+    result = run_dbt(["build", "--vars", "{as_of: '2025-02-30'}"], built.raw_dir,
+                     tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert "var 'as_of' must be 'latest' or a UTC timestamp" in result.stdout
+    assert "2025-02-30" in result.stdout
+
+
+def test_missing_optional_columns_and_deletion_folder(tmp_path):
+    """A landing zone without optional columns and without deletion_requests still builds."""
+    raw = tmp_path / "raw"
+    generate(raw, users=150)
+    for part in (raw / "events").glob("*.parquet"):
+        frame = pd.read_parquet(part).drop(columns=["page_path", "engagement_ms", "country"])
+        frame["extra_column"] = "ignored"
+        frame.to_parquet(part)
+    shutil.rmtree(raw / "deletion_requests")
+    result = run_dbt(["build", "--vars", "{as_of: '2025-01-01'}"], raw, tmp_path / "x.duckdb",
+                     tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]

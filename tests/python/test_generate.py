@@ -1,0 +1,161 @@
+"""The demo data generator: contract, determinism, planted archetypes and noise."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmart.generate import (
+    ARCHETYPE_SEGMENTS,
+    Config,
+    Generator,
+    expected_segments,
+    main,
+)
+
+EVENT_COLUMNS = {
+    "event_id", "event_type", "occurred_at", "anonymous_id", "user_id", "page_path",
+    "product_id", "category", "price", "quantity", "device_type", "channel", "country",
+    "engagement_ms",
+}
+ORDER_COLUMNS = {"order_id", "line_number", "user_id", "ordered_at", "product_id", "category",
+                 "quantity", "unit_price", "status"}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("gen")
+    manifest = Generator(Config(users=1200, seed=3, chunk_users=500), out, progress=False).run()
+    return out, manifest
+
+
+def _read(folder: Path) -> pd.DataFrame:
+    return pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))],
+                     ignore_index=True)
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*.parquet")):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(pd.read_parquet(path).to_csv(index=False).encode())
+    return h.hexdigest()
+
+
+def test_writes_every_landing_table_in_chunks(landing):
+    out, manifest = landing
+    for table in ("events", "orders", "customers", "deletion_requests"):
+        files = sorted((out / table).glob("part-*.parquet"))
+        assert len(files) == 3, table  # 1,200 persons in chunks of 500
+        assert manifest["rows"][table] == sum(len(pd.read_parquet(f)) for f in files)
+    assert (out / "_ground_truth" / "manifest.json").exists()
+
+
+def test_events_and_orders_follow_the_raw_contract(landing):
+    out, _ = landing
+    events = _read(out / "events")
+    orders = _read(out / "orders")
+    assert set(events.columns) >= EVENT_COLUMNS
+    assert set(orders.columns) >= ORDER_COLUMNS
+    assert set(events["event_type"].dropna()) <= {
+        "page_view", "search", "product_view", "add_to_cart", "begin_checkout", "purchase",
+        "pageview_v2"}
+    assert set(orders["status"]) <= {"completed", "cancelled", "refunded", "pending_review"}
+    assert (orders.groupby("order_id")["user_id"].nunique(dropna=False) <= 1).all()
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((a, 5), (b, 5), (c, 6)):
+        Generator(Config(users=300, seed=seed), out, progress=False).run()
+    assert _digest(a) == _digest(b)
+    assert _digest(a) != _digest(c)
+
+
+def test_noise_is_planted_at_the_configured_rates(landing):
+    out, manifest = landing
+    events = _read(out / "events")
+    planted = manifest["planted"]
+    duplicated = events["event_id"].dropna().duplicated().sum()
+    assert duplicated == planted["events_duplicates"]
+    assert events["event_id"].isna().sum() == planted["events_bad_missing_event_id"]
+    assert (events["occurred_at"] > pd.Timestamp("2100-01-01")).sum() == planted[
+        "events_bad_occurred_in_future"]
+    rate = planted["events_duplicates"] / (manifest["rows"]["events"] - planted[
+        "events_duplicates"])
+    assert 0.005 < rate < 0.02
+
+
+def test_anonymous_browsing_before_login_and_several_devices(landing):
+    out, _ = landing
+    events = _read(out / "events")
+    events = events[events["anonymous_id"].str.startswith("a", na=False)]
+    logged_out = events[events["user_id"].isna()]
+    # some devices browse logged out and later log in: stitching has work to do
+    later_login = set(logged_out["anonymous_id"]) & set(events.loc[events["user_id"].notna(),
+                                                                   "anonymous_id"])
+    assert len(later_login) > 50
+    devices = events.dropna(subset=["user_id"]).groupby("user_id")["anonymous_id"].nunique()
+    assert (devices > 1).mean() > 0.2
+
+
+def test_ground_truth_lists_every_archetype(landing):
+    out, manifest = landing
+    truth = _read(out / "_ground_truth")
+    assert len(truth) == 1200
+    counts = truth["archetype"].value_counts()
+    for archetype in ARCHETYPE_SEGMENTS:
+        assert counts[archetype] == manifest["archetypes"][archetype] == 48
+    expected = expected_segments(truth)
+    assert set(expected["segment"]) == {s for segs in ARCHETYPE_SEGMENTS.values() for s in segs}
+
+
+def test_morning_buyers_order_in_their_local_morning(landing):
+    out, manifest = landing
+    truth = _read(out / "_ground_truth")
+    customers = _read(out / "customers").drop_duplicates("user_id")
+    orders = _read(out / "orders")
+    buyers = set(truth.loc[truth["archetype"] == "morning_buyer", "user_id"])
+    end = pd.Timestamp(manifest["as_of"], tz="UTC")
+    recent = orders[orders["user_id"].isin(buyers) & (orders["status"] == "completed")
+                    & (orders["ordered_at"] > end - pd.Timedelta(days=7))]
+    recent = recent.merge(customers[["user_id", "timezone"]], on="user_id")
+    hours = [ts.tz_convert(tz).hour + ts.tz_convert(tz).minute / 60
+             for ts, tz in zip(recent["ordered_at"], recent["timezone"], strict=True)]
+    assert len(hours) >= 3 * len(buyers) * 0.9
+    assert all(6 <= h < 9 for h in hours)
+    # half-hour offsets are among the zones
+    assert {"Asia/Kolkata", "Australia/Adelaide"} <= set(customers["timezone"])
+
+
+def test_persons_are_written_chunk_by_chunk(tmp_path):
+    """Memory stays bounded: each chunk is written before the next is planned."""
+    out = tmp_path / "raw"
+    Generator(Config(users=600, seed=1, chunk_users=100), out, progress=False).run()
+    sizes = [len(pd.read_parquet(p)) for p in sorted((out / "events").glob("*.parquet"))]
+    assert len(sizes) == 6
+    assert np.std(sizes) / np.mean(sizes) < 0.5
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--users", "0"], "--users must be at least 1"),
+    (["--days", "7"], "--days must be at least 14"),
+    (["--duplicate-rate", "1.5"], "--duplicate-rate must be in [0, 1)"),
+    (["--end", "yesterday"], "--end must be an ISO timestamp"),
+])
+def test_bad_arguments_give_a_clear_message(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_prints_a_summary(tmp_path, capsys):
+    assert main(["--users", "200", "--out", str(tmp_path / "raw")]) == 0
+    printed = capsys.readouterr()
+    assert "Wrote" in printed.out and "events" in printed.out
+    assert "chunk 1/1" in printed.err

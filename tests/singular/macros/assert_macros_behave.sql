@@ -1,0 +1,109 @@
+-- Each macro on literal inputs; a returned row names the case that went wrong.
+with
+
+cases as (
+
+    select
+        'whole_days_between: exactly 7 days is 7' as case_name,
+        (
+            {{ whole_days_between("timestamp '2025-01-01 00:00:00'",
+                                  "timestamp '2025-01-08 00:00:00'") }} = 7
+        ) as passed
+    union all
+    select
+        'whole_days_between: 7 days minus 1 s is 6' as case_name,
+        (
+            {{ whole_days_between("timestamp '2025-01-01 00:00:01'",
+                                  "timestamp '2025-01-08 00:00:00'") }} = 6
+        ) as passed
+    union all
+    select
+        'seconds_between: microseconds count' as case_name,
+        (
+            {{ seconds_between("timestamp '2025-01-01 00:00:00'",
+                               "timestamp '2025-01-01 00:30:00.000001'") }} = 1800.000001
+        ) as passed
+    union all
+    select
+        'to_local_time: Kolkata is +05:30' as case_name,
+        (
+            {{ to_local_time("timestamp '2025-01-01 00:30:00'", "'Asia/Kolkata'") }}
+            = timestamp '2025-01-01 06:00:00'
+        ) as passed
+    union all
+    select
+        'to_local_time: New York in summer is -04:00' as case_name,
+        (
+            {{ to_local_time("timestamp '2025-07-01 10:00:00'", "'America/New_York'") }}
+            = timestamp '2025-07-01 06:00:00'
+        ) as passed
+    union all
+    select
+        'to_local_time: null zone is UTC' as case_name,
+        (
+            {{ to_local_time("timestamp '2025-01-01 00:30:00'", "cast(null as varchar)") }}
+            = timestamp '2025-01-01 00:30:00'
+        ) as passed
+    union all
+    select
+        'clean_identity: blocked values are null' as case_name,
+        (
+            {{ clean_identity("'undefined'") }} is null
+            and {{ clean_identity("' Anonymous '") }} is null
+            and {{ clean_identity("'0000'") }} is null
+            and {{ clean_identity("'--'") }} is null
+            and {{ clean_identity("''") }} is null
+        ) as passed
+    union all
+    select
+        'clean_identity: real ids are trimmed, not blocked' as case_name,
+        (
+            {{ clean_identity("' u-0 '") }} = 'u-0'
+            and {{ clean_identity("'10'") }} = '10'
+        ) as passed
+    union all
+    select
+        'is_part_of_day: 6 and 8 are morning, 5 and 9 are not' as case_name,
+        (
+            {{ is_part_of_day('6', 'morning') }} and {{ is_part_of_day('8', 'morning') }}
+            and not {{ is_part_of_day('5', 'morning') }}
+            and not {{ is_part_of_day('9', 'morning') }}
+        ) as passed
+    union all
+    select
+        'is_part_of_day: 18 and 22 are evening, 23 is not' as case_name,
+        (
+            {{ is_part_of_day('18', 'evening') }} and {{ is_part_of_day('22', 'evening') }}
+            and not {{ is_part_of_day('23', 'evening') }}
+        ) as passed
+    union all
+    select
+        'age_band: bands and unknowns' as case_name,
+        (
+            {{ age_band('2000', "timestamp '2025-01-01 00:00:00'") }} = '25_34'
+            and {{ age_band('2010', "timestamp '2025-01-01 00:00:00'") }} = 'under_18'
+            and {{ age_band('1850', "timestamp '2025-01-01 00:00:00'") }} = 'unknown'
+            and {{ age_band('null', "timestamp '2025-01-01 00:00:00'") }} = 'unknown'
+        ) as passed
+    union all
+    select
+        'hash_pii: salted, normalised, 64 hex characters' as case_name,
+        (
+            length({{ hash_pii("' Ann@Example.com '") }}) = 64
+            and {{ hash_pii("'ann@example.com'") }} = {{ hash_pii("' ANN@example.com'") }}
+            and {{ hash_pii("'ann@example.com'") }} != sha256('ann@example.com')
+            and {{ hash_pii('cast(null as varchar)') }} is null
+        ) as passed
+    union all
+    select
+        'safe_cast: what will not cast is null' as case_name,
+        (
+            {{ dbt.safe_cast("'abc'", 'double') }} is null
+            and {{ dbt.safe_cast("'12.5'", 'double') }} = 12.5
+        ) as passed
+
+)
+
+select case_name
+from cases
+where not coalesce(passed, false)
