@@ -65,15 +65,15 @@ def render(figures: dict[str, object]) -> str:
     """Format the figures for a terminal."""
     lines = ["", "segmart summary", "==============="]
     if "as_of" in figures:
-        lines.append(f"as_of           {figures['as_of']}")
+        lines.append(f"as_of             {figures['as_of']}")
     if "persons" in figures:
-        lines.append(f"persons         {figures['persons']:,} "
+        lines.append(f"persons           {figures['persons']:,} "
                      f"({figures['identified']:,} identified, "
                      f"{figures['customers']:,} CRM customers)")
     for key, label in (("events_visible", "events"), ("sessions", "sessions"),
                        ("orders", "completed orders"), ("features", "feature rows")):
         if key in figures:
-            lines.append(f"{label:<15} {figures[key]:,}")
+            lines.append(f"{label:<17} {figures[key]:,}")
     if "row_counts" in figures:
         lines.append("")
         lines.append(f"{'landing table':<20}{'raw':>12}{'staged':>12}{'duplicates':>12}"

@@ -13,7 +13,7 @@ def test_summary_of_a_built_warehouse(built, capsys):
     assert main(["--db", str(built.db_path)]) == 0
     out = capsys.readouterr().out
     persons = built.query("select count(*) from marts.user_profiles")[0][0]
-    assert f"persons         {persons:,}" in out
+    assert f"persons           {persons:,}" in out
     assert "reconciles" in out and " NO" not in out
     assert "champions" in out
 
