@@ -294,7 +294,8 @@ class ChunkPlanner:
 
     def _plan_morning_buyer(self, users):
         self.history(users, 3, 8, buy_share=0.3)
-        who, day = self.distinct_days(users, self.rng.integers(3, 6, len(users)), 1, 6)
+        # 3-4 sessions: five would also make a highly active user
+        who, day = self.distinct_days(users, self.rng.integers(3, 5, len(users)), 1, 6)
         n = len(who)
         self.sessions.add(who, self.local_start(who, day, self.uniform(*MORNING, n)), 2,
                           self.product(n), quantity=self.rng.integers(1, 3, n))
@@ -309,16 +310,22 @@ class ChunkPlanner:
         self.sessions.add(users, start, 1, self.product(n, pool), focus_views=focus_views,
                           quantity=quantity)
 
-    def _plan_cart_abandoner(self, users):
+    def _buyer_history(self, users):
+        # older purchases, the latest 8-20 days ago: before the recent behaviour, and recent
+        # enough that the person is no churn risk
         self.history(users, 3, 9, buy_share=0.3)
+        self.recent_purchase(users, low_day=8, high_day=20)
+
+    def _plan_cart_abandoner(self, users):
+        self._buyer_history(users)
         self._abandon(users, self.catalog.cheap, 1)
 
     def _plan_high_value_cart_abandoner(self, users):
-        self.history(users, 3, 9, buy_share=0.3)
+        self._buyer_history(users)
         self._abandon(users, self.catalog.expensive, self.rng.integers(1, 3, len(users)))
 
     def _plan_high_intent(self, users):
-        self.history(users, 3, 9, buy_share=0.3)
+        self._buyer_history(users)
         self._abandon(users, self.catalog.cheap, 1, focus_views=2, within_day=True)
 
     def _plan_dormant(self, users):
@@ -333,7 +340,7 @@ class ChunkPlanner:
         self.sessions.add(who, start, intent, self.product(n))
 
     def _plan_highly_active(self, users):
-        self.history(users, 3, 8, buy_share=0.2)
+        self._buyer_history(users)
         n_users = len(users)
         days = np.tile(np.arange(1, 7), n_users)
         who = np.repeat(users, 6)
@@ -346,14 +353,14 @@ class ChunkPlanner:
                           np.where(self.rng.random(m) < 0.3, 2, 0), self.product(m))
 
     def _plan_evening_browser(self, users):
-        self.history(users, 2, 32, buy_share=0.2)
+        self.history(users, 2, 32, buy_share=0.0)
         who, day = self.distinct_days(users, self.rng.integers(3, 7, len(users)), 1, 28)
         n = len(who)
         self.sessions.add(who, self.local_start(who, day, self.uniform(*EVENING, n)), 0,
                           self.product(n))
 
     def _plan_repeat_viewer(self, users):
-        self.history(users, 3, 8, buy_share=0.3)
+        self._buyer_history(users)
         who, day = self.distinct_days(users, self.rng.integers(3, 5, len(users)), 1, 6)
         focus = self.product(len(users))
         idx = np.searchsorted(users, who)
@@ -417,6 +424,13 @@ class Generator:
         zone_weights = np.array([w for _, _, w in TIME_ZONES])
         self.tz_idx = self.rng.choice(len(TIME_ZONES), cfg.users,
                                       p=zone_weights / zone_weights.sum())
+        # customers whose CRM zone is unknown (read as UTC) live in London, UTC in winter,
+        # so the planted local hours near the default end date stay what the rules see
+        self.unknown_time_zone = (self.archetype == 0) & (
+            self.rng.random(cfg.users) < cfg.unknown_time_zone_rate)
+        self.tz_idx[self.unknown_time_zone] = 0
+        # anonymous visitors have no CRM zone either: their local time is UTC too
+        self.tz_idx[self.archetype == ARCHETYPES.index("visitor")] = 0
         self.event_seq = 0
 
     def run(self) -> dict:
@@ -520,7 +534,9 @@ class Generator:
         occurred = s["start"][sid] + offsets.astype("timedelta64[us]")
 
         is_product = (etype >= 2)
-        other_product = rng.integers(0, N_PRODUCTS, len(sid))
+        # other products viewed in a session are distinct and never the session's focus
+        session_base = rng.integers(0, N_PRODUCTS - 64, n_sessions)
+        other_product = (s["product"][sid] + 1 + session_base[sid] + pos) % N_PRODUCTS
         product = np.where((etype == 2) & (pos < b3), other_product, s["product"][sid])
         price = np.where(is_product, self.catalog.prices[product], np.nan)
         quantity = np.where(etype >= 3, s["quantity"][sid], 1)
@@ -658,7 +674,7 @@ class Generator:
         signup = first - rng.integers(0, 3600, n).astype("timedelta64[s]").astype(
             "timedelta64[us]")
         zone = np.array([name for name, _, _ in TIME_ZONES], dtype=object)[self.tz_idx[people]]
-        unknown = (self.archetype[people] == 0) & (rng.random(n) < self.cfg.unknown_time_zone_rate)
+        unknown = self.unknown_time_zone[people]
         zone[unknown] = UNKNOWN_TIME_ZONE
         self.counts["customers_unknown_time_zone"] += int(unknown.sum())
         consent = rng.random(n) < 0.7
