@@ -101,12 +101,12 @@ final as (
     from keys
     left join events_by_day
         on keys.user_id = events_by_day.user_id
-        and keys.product_id = events_by_day.product_id
-        and keys.days_before_as_of = events_by_day.days_before_as_of
+            and keys.product_id = events_by_day.product_id
+            and keys.days_before_as_of = events_by_day.days_before_as_of
     left join orders_by_day
         on keys.user_id = orders_by_day.user_id
-        and keys.product_id = orders_by_day.product_id
-        and keys.days_before_as_of = orders_by_day.days_before_as_of
+            and keys.product_id = orders_by_day.product_id
+            and keys.days_before_as_of = orders_by_day.days_before_as_of
 
 )
 

@@ -31,8 +31,8 @@ aggregated as (
     from product_days
     group by 1, 2
     having sum(
-        case when days_before_as_of < 30 then count_views + count_add_to_carts else 0 end
-    ) > 0
+            case when days_before_as_of < 30 then count_views + count_add_to_carts else 0 end
+        ) > 0
 
 ),
 

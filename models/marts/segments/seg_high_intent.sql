@@ -4,7 +4,10 @@ with
 
 cart_abandoners as (
 
-    select user_id, as_of from {{ ref('seg_cart_abandoners') }}
+    select
+        user_id,
+        as_of
+    from {{ ref('seg_cart_abandoners') }}
 
 ),
 
@@ -22,7 +25,7 @@ viewed as (
         product_id,
         sum(count_views) as count_views,
         row_number() over (
-            partition by user_id order by sum(count_views) desc, product_id
+            partition by user_id order by sum(count_views) desc, product_id asc
         ) as view_rank
     from product_days
     group by 1, 2

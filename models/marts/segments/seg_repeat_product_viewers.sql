@@ -35,7 +35,7 @@ repeated as (
         product_id,
         count_views,
         row_number() over (
-            partition by user_id order by count_views desc, product_id
+            partition by user_id order by count_views desc, product_id asc
         ) as view_rank
     from products
     where count_views >= {{ positive_var('segmart_repeat_viewers_min_views') }}

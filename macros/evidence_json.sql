@@ -1,0 +1,37 @@
+{#- A JSON object of a rule's evidence: every column of `relation` except the segment
+    contract's user_id, segment and as_of. '{}' when there are none (or while parsing). -#}
+{% macro evidence_json(relation) -%}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if column.name | lower not in ('user_id', 'segment', 'as_of') -%}
+                {%- do columns.append(column.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(adapter.dispatch('evidence_json', 'segmart')(columns)) }}
+{%- endmacro %}
+
+{% macro default__evidence_json(columns) -%}
+    {%- if columns -%}
+        to_json(named_struct(
+            {%- for column in columns %}
+            '{{ column }}', {{ column }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ))
+    {%- else -%}
+        '{}'
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__evidence_json(columns) -%}
+    {%- if columns -%}
+        cast(json_object(
+            {%- for column in columns %}
+            '{{ column }}', {{ column }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) as varchar)
+    {%- else -%}
+        '{}'
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,69 @@
+{#-
+    One row per (segment, person): the union of every model tagged `segment`, found in the dbt
+    graph. dbt-core takes build order only from refs it sees while parsing, when the graph is
+    still empty, so each rule also has a depends_on hint here; a rule without one stops the
+    build with dbt's message naming the line to add.
+-#}
+-- depends_on: {{ ref('seg_cart_abandoners') }}
+-- depends_on: {{ ref('seg_churn_risk') }}
+-- depends_on: {{ ref('seg_dormant_users') }}
+-- depends_on: {{ ref('seg_frequent_morning_buyers') }}
+-- depends_on: {{ ref('seg_high_intent') }}
+-- depends_on: {{ ref('seg_high_value_cart_abandoners') }}
+-- depends_on: {{ ref('seg_highly_active_users') }}
+-- depends_on: {{ ref('seg_infrequent_evening_browsers') }}
+-- depends_on: {{ ref('seg_new_users') }}
+-- depends_on: {{ ref('seg_repeat_product_viewers') }}
+-- depends_on: {{ ref('seg_rfm') }}
+{%- set rules = segment_rule_nodes() %}
+
+with
+
+rules as (
+
+    {% for rule in rules -%}
+        select
+            cast(user_id as varchar) as user_id,
+            cast(segment as varchar) as segment,
+            cast(as_of as timestamp) as as_of,
+            '{{ rule.name }}' as rule_model,
+            {{ evidence_json(ref(rule.name)) }} as evidence
+        from {{ ref(rule.name) }}
+        {% if not loop.last %}union all{% endif %}
+    {% else -%}
+        select
+            cast(null as varchar) as user_id,
+            cast(null as varchar) as segment,
+            cast(null as timestamp) as as_of,
+            cast(null as varchar) as rule_model,
+            cast(null as varchar) as evidence
+        where false
+    {%- endfor %}
+
+),
+
+profiles as (
+
+    select
+        user_id,
+        has_marketing_consent
+    from {{ ref('user_profiles') }}
+
+),
+
+final as (
+
+    select
+        rules.segment,
+        rules.user_id,
+        rules.as_of,
+        rules.rule_model,
+        rules.evidence,
+        coalesce(profiles.has_marketing_consent, false) as can_contact
+    from rules
+    left join profiles
+        on rules.user_id = profiles.user_id
+
+)
+
+select * from final
