@@ -55,7 +55,10 @@ events_by_day as (
             sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as {{ column }},
         {%- endfor %}
         sum(
-            case when event_type = 'add_to_cart' then coalesce(price, 0) * quantity else 0 end
+            case
+                when event_type = 'add_to_cart' then {{ money('coalesce(price, 0) * quantity') }}
+                else 0
+            end
         ) as total_cart_value,
         max(case when event_type = 'add_to_cart' then occurred_at end) as last_add_to_cart_at,
         sum(

@@ -15,7 +15,7 @@ cart_events as (
     select
         user_id,
         occurred_at,
-        coalesce(price, 0) * quantity as cart_line_value
+        {{ money('coalesce(price, 0) * quantity') }} as cart_line_value
     from {{ ref('int_events_sessionized') }}
     where event_type = 'add_to_cart'
         and days_before_as_of < {{ positive_var('segmart_cart_abandoners_window_days') }}

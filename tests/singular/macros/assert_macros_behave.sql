@@ -102,6 +102,13 @@ cases as (
             and {{ dbt.safe_cast("'12.5'", 'double') }} = 12.5
         ) as passed
 
+    union all
+    select
+        'money: exact decimal sums' as case_name,
+        (
+            {{ money('0.1') }} + {{ money('0.2') }} = {{ money('0.3') }}
+        ) as passed
+
 )
 
 select case_name
