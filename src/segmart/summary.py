@@ -56,8 +56,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
             "group by all order by 2 desc").fetchall()
     if _exists(con, "marts", "segment_summary"):
         out["segments"] = con.execute(
-            "select segment, count_members from marts.segment_summary order by segment"
-        ).fetchall()
+            "select segment, count_members, share_of_persons, meets_min_members "
+            "and meets_min_share from marts.segment_summary order by segment").fetchall()
     return out
 
 
@@ -81,16 +81,16 @@ def render(figures: dict[str, object]) -> str:
         for table, raw, staged, dup, rejected, ok in figures["row_counts"]:
             lines.append(f"{table:<20}{raw:>12,}{staged:>12,}{dup:>12,}{rejected:>10,}  "
                          f"{'yes' if ok else 'NO'}")
-    if "rfm_segments" in figures:
+    if "rfm_segments" in figures and "segments" not in figures:
         lines.append("")
         lines.append("RFM segment          persons")
         for name, count in figures["rfm_segments"]:
             lines.append(f"  {name:<19}{count:>8,}")
     if "segments" in figures:
         lines.append("")
-        lines.append("segment                        members")
-        for name, count in figures["segments"]:
-            lines.append(f"  {name:<29}{count:>8,}")
+        lines.append("segment                        members   share  big enough")
+        for name, count, share, big_enough in figures["segments"]:
+            lines.append(f"  {name:<29}{count:>8,}  {share:>6.1%}  {'yes' if big_enough else 'no'}")
     return "\n".join(lines)
 
 

@@ -184,3 +184,15 @@ def test_missing_optional_columns_and_deletion_folder(tmp_path):
     result = run_dbt(["build", "--vars", "{as_of: '2025-01-01'}"], raw, tmp_path / "x.duckdb",
                      tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ({"segmart_dormant_days": -3}, "var 'segmart_dormant_days' must be a whole number >= 1"),
+    ({"segmart_evening_browsers_min_share": 1.5},
+     "var 'segmart_evening_browsers_min_share' must be a number from 0 to 1"),
+])
+def test_bad_rule_var_names_the_var(built, tmp_path, override, message):
+    result = run_dbt(["compile", "-s", "tag:segment", "--vars", json.dumps(override)],
+                     built.raw_dir, tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert message in result.stdout
