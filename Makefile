@@ -49,7 +49,7 @@ test: setup lint pytest  ## ruff, sqlfluff, pytest (with dbt build on generated 
 lint: ruff sqlfluff  ## both linters
 
 ruff: setup
-	$(BIN)/ruff check src tests/python bench
+	$(BIN)/ruff check src tests/python bench models
 
 sqlfluff: setup
 	SEGMART_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/singular

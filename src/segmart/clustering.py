@@ -135,6 +135,24 @@ class ClusteringConfig:
             raise ClusteringError("silhouette_sample_size must be at least 100")
 
 
+def to_pandas(relation) -> pd.DataFrame:
+    """A DuckDB relation to pandas through Arrow (DuckDB 1.x and 2.x spell it differently)."""
+    to_arrow = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
+    return to_arrow().to_pandas()
+
+
+def required_columns(available: Sequence[str], config: ClusteringConfig) -> list[str]:
+    """The columns to read from user_features (user_id, as_of and the features), checked
+    against what it has, so a misspelt feature is named before any data is read."""
+    missing = [f for f in ("user_id", *config.features) if f not in available]
+    if missing:
+        raise ClusteringError(
+            f"feature(s) {missing} are not columns of user_features; available: "
+            f"{sorted(c for c in available if c != 'user_id')}")
+    extra = ["as_of"] if "as_of" in available else []
+    return ["user_id", *extra, *config.features]
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Standardised feature matrix and what it takes to go back to original units."""
@@ -208,7 +226,8 @@ def _fit_predict(matrix: np.ndarray, algorithm: str, k: int | None,
     if algorithm == "agglomerative":
         sample_labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(sample)
     elif algorithm == "hdbscan":
-        sample_labels = HDBSCAN(min_cluster_size=config.min_cluster_size).fit_predict(sample)
+        sample_labels = HDBSCAN(min_cluster_size=config.min_cluster_size,
+                                copy=True).fit_predict(sample)
     else:
         sample_labels = DBSCAN(eps=config.dbscan_eps,
                                min_samples=max(5, config.min_cluster_size // 10)
@@ -233,6 +252,31 @@ def _nearest(matrix: np.ndarray, centroids: np.ndarray, chunk: int = 200_000) ->
     return out
 
 
+def choose_k(candidates: pd.DataFrame, tolerance: float) -> tuple[int, str, list[str]]:
+    """The selection rule: the fewest clusters whose silhouette is within ``tolerance``
+    (relative) of the best. Returns the chosen k, why, and a verdict per candidate row."""
+    scored = candidates.dropna(subset=["silhouette"])
+    if scored.empty:
+        raise ClusteringError("no candidate produced two or more clusters on the sample")
+    best = float(scored["silhouette"].max())
+    floor = best - tolerance * abs(best)
+    chosen = int(scored.loc[scored["silhouette"] >= floor, "k"].min())
+    best_k = int(scored.loc[scored["silhouette"].idxmax(), "k"])
+    reason = (f"fewest clusters with silhouette within {tolerance:.0%} of the best "
+              f"({best:.3f} at k={best_k})")
+    verdicts = []
+    for k, silhouette in zip(candidates["k"], candidates["silhouette"], strict=True):
+        if k == chosen:
+            verdicts.append(reason)
+        elif pd.isna(silhouette):
+            verdicts.append("fewer than two clusters on the sample")
+        elif silhouette >= floor:
+            verdicts.append("within tolerance, but more clusters")
+        else:
+            verdicts.append("silhouette below the tolerance")
+    return chosen, reason, verdicts
+
+
 @dataclass(frozen=True)
 class Selection:
     """Every candidate's quality, and the chosen one."""
@@ -245,8 +289,9 @@ class Selection:
 def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
     """Fit each candidate k, score it, and choose.
 
-    Silhouette is computed on a seeded sample of at most ``silhouette_sample_size`` rows;
-    Davies-Bouldin and Calinski-Harabasz on the same sample. The chosen k is the fewest
+    Candidates are fitted on a seeded sample of at most ``fit_sample_size`` persons (all of
+    them when fewer); silhouette, Davies-Bouldin and Calinski-Harabasz are computed on a
+    seeded sub-sample of at most ``silhouette_sample_size`` rows. The chosen k is the fewest
     clusters whose silhouette is within ``silhouette_tolerance`` (relative) of the best.
     """
     n = len(prepared.matrix)
@@ -257,17 +302,22 @@ def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
         raise ClusteringError(
             f"only {n} eligible person(s) for up to {needed} clusters; lower k_max or widen "
             "the eligibility")
-    rows = _sample(n, config.silhouette_sample_size, config.seed + 1)
+    # candidates are fitted on a seeded sample and scored on a sub-sample of it: choosing k
+    # does not need every person, only the final fit (assign_clusters) does
+    fit_rows = _sample(n, max(config.fit_sample_size, config.silhouette_sample_size),
+                       config.seed + 3)
+    matrix = prepared.matrix[fit_rows]
+    rows = _sample(len(matrix), config.silhouette_sample_size, config.seed + 1)
     records = []
     for k in k_values:
-        labels, _, _ = _fit_predict(prepared.matrix, config.algorithm, k, config)
+        labels, _, _ = _fit_predict(matrix, config.algorithm, k, config)
         sample_labels = labels[rows]
         found = len(set(labels))
         if len(set(sample_labels)) < 2:
             records.append({"k": k or found, "clusters_found": found, "silhouette": np.nan,
                             "davies_bouldin": np.nan, "calinski_harabasz": np.nan})
             continue
-        x = prepared.matrix[rows]
+        x = matrix[rows]
         records.append({
             "k": k or found,
             "clusters_found": found,
@@ -276,23 +326,11 @@ def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
             "calinski_harabasz": float(calinski_harabasz_score(x, sample_labels)),
         })
     candidates = pd.DataFrame(records)
-    scored = candidates.dropna(subset=["silhouette"])
-    if scored.empty:
-        raise ClusteringError("no candidate produced two or more clusters on the sample")
-    best = scored["silhouette"].max()
-    floor = best - config.silhouette_tolerance * abs(best)
-    good = scored[scored["silhouette"] >= floor]
-    chosen = int(good.sort_values("k").iloc[0]["k"])
-    best_k = int(scored.loc[scored["silhouette"].idxmax(), "k"])
-    reason = (f"fewest clusters with silhouette within {config.silhouette_tolerance:.0%} of the "
-              f"best ({best:.3f} at k={best_k})")
+    chosen, reason, verdicts = choose_k(candidates, config.silhouette_tolerance)
     candidates["algorithm"] = config.algorithm
     candidates["sample_size"] = len(rows)
     candidates["is_chosen"] = candidates["k"] == chosen
-    candidates["reason"] = np.where(candidates["is_chosen"], reason,
-                                    np.where(candidates["silhouette"] >= floor,
-                                             "within tolerance, but more clusters",
-                                             "silhouette below the tolerance"))
+    candidates["reason"] = verdicts
     return Selection(candidates, chosen, reason)
 
 

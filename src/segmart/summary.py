@@ -54,6 +54,10 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         out["rfm_segments"] = con.execute(
             "select rfm_segment, count(*) from marts.user_features "
             "group by all order by 2 desc").fetchall()
+    if _exists(con, "marts", "user_clusters"):
+        out["clusters"] = con.execute(
+            "select cluster_label, count(*) from marts.user_clusters "
+            "group by cluster_id, cluster_label order by cluster_id").fetchall()
     if _exists(con, "marts", "segment_summary"):
         out["segments"] = con.execute(
             "select segment, count_members, share_of_persons, meets_min_members "
@@ -91,6 +95,11 @@ def render(figures: dict[str, object]) -> str:
         lines.append("segment                        members   share  big enough")
         for name, count, share, big_enough in figures["segments"]:
             lines.append(f"  {name:<29}{count:>8,}  {share:>6.1%}  {'yes' if big_enough else 'no'}")
+    if "clusters" in figures:
+        lines.append("")
+        lines.append("cluster                        members")
+        for label, count in figures["clusters"]:
+            lines.append(f"  {label:<29}{count:>8,}")
     return "\n".join(lines)
 
 

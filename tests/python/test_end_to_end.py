@@ -18,6 +18,7 @@ MART_TABLES = ("user_profiles", "user_features", "data_quality_row_counts", "pro
                "segment_memberships", "segment_summary", "segment_overlap")
 STABLE_TABLES = tuple(f"marts.{t}" for t in MART_TABLES) + (
     "marts.segment_membership_history", "marts.segment_changes",
+    "marts.user_clusters", "marts.cluster_profiles", "marts.clustering_quality",
     "intermediate.int_user_days_aggregated")
 
 

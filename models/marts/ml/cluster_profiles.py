@@ -1,13 +1,20 @@
 """One row per cluster and feature: size, share, mean and median in original units and z."""
 
-from segmart.clustering import ClusteringConfig, prepare, profile_clusters
+from segmart.clustering import (
+    ClusteringConfig,
+    prepare,
+    profile_clusters,
+    required_columns,
+    to_pandas,
+)
 
 
 def model(dbt, session):
     config = ClusteringConfig.from_mapping(dbt.config.get("clustering"))
-    features = dbt.ref("user_features").filter(dbt.config.get("clustering_eligibility")).df()
-    clusters = dbt.ref("user_clusters").df()
-    prepared = prepare(features, config)
-    profiles = profile_clusters(prepared, clusters)
-    profiles["as_of"] = features["as_of"].max()
+    features = dbt.ref("user_features").filter(dbt.config.get("clustering_eligibility"))
+    features = features.project(", ".join(required_columns(features.columns, config)))
+    frame = to_pandas(features)
+    clusters = dbt.ref("user_clusters").project("user_id, cluster_id, cluster_label")
+    profiles = profile_clusters(prepare(frame, config), to_pandas(clusters))
+    profiles["as_of"] = frame["as_of"].max()
     return profiles

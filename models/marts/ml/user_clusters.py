@@ -6,15 +6,19 @@ from segmart.clustering import (
     final_labels,
     prepare,
     previous_centroids,
+    required_columns,
+    to_pandas,
 )
 
 
 def model(dbt, session):
     config = ClusteringConfig.from_mapping(dbt.config.get("clustering"))
-    features = dbt.ref("user_features").filter(dbt.config.get("clustering_eligibility")).df()
-    chosen = dbt.ref("clustering_quality").filter("is_chosen").df()
-    prepared = prepare(features, config)
-    assignment = assign_clusters(prepared, int(chosen["k"].iloc[0]), config)
+    features = dbt.ref("user_features").filter(dbt.config.get("clustering_eligibility"))
+    features = features.project(", ".join(required_columns(features.columns, config)))
+    frame = to_pandas(features)
+    chosen = dbt.ref("clustering_quality").filter("is_chosen").project("k").fetchall()[0][0]
+    prepared = prepare(frame, config)
+    assignment = assign_clusters(prepared, int(chosen), config)
     # labels follow their clusters: match to the centroids of the previous build, if any
     previous, previous_labels = previous_centroids(
         session, f"{dbt.this.schema}.cluster_profiles", prepared.features)
@@ -22,5 +26,5 @@ def model(dbt, session):
     clusters = assignment.frame.rename(columns={"cluster_index": "cluster_id"})
     clusters["cluster_label"] = [labels[c] for c in clusters["cluster_id"]]
     clusters["algorithm"] = config.algorithm
-    clusters["as_of"] = features["as_of"].max()
+    clusters["as_of"] = frame["as_of"].max()
     return clusters

@@ -1,0 +1,244 @@
+"""segmart.clustering: preparation, the selection rule, algorithms, labels, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from segmart.clustering import (
+    ClusteringConfig,
+    ClusteringError,
+    assign_clusters,
+    choose_k,
+    final_labels,
+    label_clusters,
+    match_previous,
+    prepare,
+    profile_clusters,
+    select_model,
+)
+
+FEATURES = ("f0", "f1", "f2")
+
+
+CORNERS = np.array([[-8, -8, -8], [8, 8, -8], [-8, 8, 8], [8, -8, 8], [0, 0, 0]], float)
+
+
+def blobs(n=1200, centers=4, seed=0, spread=0.6) -> tuple[pd.DataFrame, np.ndarray]:
+    """n points around `centers` well separated corners of a cube."""
+    x, y = make_blobs(n_samples=n, centers=CORNERS[:centers], n_features=3,
+                      cluster_std=spread, random_state=seed)
+    frame = pd.DataFrame(x, columns=list(FEATURES))
+    frame.insert(0, "user_id", [f"u{i}" for i in range(n)])
+    return frame, y
+
+
+def config(**overrides) -> ClusteringConfig:
+    return ClusteringConfig(**{"features": FEATURES, "log_features": (), "k_min": 2,
+                               "k_max": 6, **overrides})
+
+
+# -- the selection rule -------------------------------------------------------------------
+
+def test_rule_takes_the_fewest_clusters_within_tolerance_of_the_best():
+    candidates = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.40, 0.46, 0.50, 0.49]})
+    k, reason, verdicts = choose_k(candidates, 0.10)
+    assert k == 3  # 0.46 >= 0.50 * 0.9 = 0.45; 0.40 is not
+    assert "within 10% of the best (0.500 at k=4)" in reason
+    assert verdicts == ["silhouette below the tolerance", reason,
+                        "within tolerance, but more clusters",
+                        "within tolerance, but more clusters"]
+
+
+def test_rule_with_zero_tolerance_takes_the_best():
+    candidates = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.49, 0.50, np.nan]})
+    k, _, verdicts = choose_k(candidates, 0.0)
+    assert k == 3
+    assert verdicts[2] == "fewer than two clusters on the sample"
+
+
+def test_rule_at_the_exact_tolerance_edge_is_within():
+    candidates = pd.DataFrame({"k": [2, 3], "silhouette": [0.45, 0.50]})
+    assert choose_k(candidates, 0.10)[0] == 2
+
+
+def test_selection_on_four_blobs_finds_four():
+    frame, truth = blobs(centers=4)
+    cfg = config()
+    selection = select_model(prepare(frame, cfg), cfg)
+    assert selection.chosen_k == 4
+    table = selection.candidates
+    assert list(table["k"]) == [2, 3, 4, 5, 6]
+    assert table["is_chosen"].sum() == 1
+    assert table[["silhouette", "davies_bouldin", "calinski_harabasz"]].notna().all().all()
+    assignment = assign_clusters(prepare(frame, cfg), selection.chosen_k, cfg)
+    assert adjusted_rand_score(truth, assignment.frame["cluster_index"]) > 0.99
+
+
+def test_silhouette_is_scored_on_a_bounded_sample():
+    frame, _ = blobs(n=3000, centers=3)
+    cfg = config(silhouette_sample_size=500, k_max=3)
+    selection = select_model(prepare(frame, cfg), cfg)
+    assert set(selection.candidates["sample_size"]) == {500}
+
+
+# -- algorithms -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "agglomerative", "hdbscan", "dbscan"])
+def test_every_algorithm_separates_clear_blobs(algorithm):
+    frame, truth = blobs(n=900, centers=3, spread=0.4)
+    cfg = config(algorithm=algorithm, k_min=3, k_max=3, fit_sample_size=400,
+                 min_cluster_size=30, dbscan_eps=0.4)
+    prepared = prepare(frame, cfg)
+    selection = select_model(prepared, cfg)
+    assignment = assign_clusters(prepared, selection.chosen_k, cfg)
+    assert adjusted_rand_score(truth, assignment.frame["cluster_index"]) > 0.95
+    probabilities = assignment.frame["membership_probability"]
+    if algorithm == "gmm":
+        assert probabilities.between(0, 1).all()
+    else:
+        assert probabilities.isna().all()
+        assert (assignment.frame["distance_to_centroid"] >= 0).all()
+
+
+def test_minibatch_above_the_threshold_gives_the_same_partition():
+    frame, truth = blobs(n=2000, centers=3, spread=0.4)
+    cfg = config(k_min=3, k_max=3, minibatch_threshold=1000)
+    assignment = assign_clusters(prepare(frame, cfg), 3, cfg)
+    assert adjusted_rand_score(truth, assignment.frame["cluster_index"]) > 0.99
+
+
+def test_same_data_and_config_give_the_same_clusters():
+    frame, _ = blobs()
+    cfg = config()
+    runs = []
+    for _ in range(2):
+        prepared = prepare(frame, cfg)
+        selection = select_model(prepared, cfg)
+        runs.append((selection.candidates, assign_clusters(prepared, selection.chosen_k,
+                                                           cfg).frame))
+    pd.testing.assert_frame_equal(runs[0][0], runs[1][0])
+    pd.testing.assert_frame_equal(runs[0][1], runs[1][1])
+
+
+def test_clusters_are_numbered_by_size():
+    frame, _ = blobs(n=1000, centers=3)
+    cfg = config()
+    frame_out = assign_clusters(prepare(frame, cfg), 3, cfg).frame
+    sizes = frame_out["cluster_index"].value_counts().sort_index().to_numpy()
+    assert (np.diff(sizes) <= 0).all()
+
+
+# -- preparation and clear errors ----------------------------------------------------------
+
+def test_heavy_tailed_features_are_log_transformed_then_standardised():
+    frame = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "f0": [0, 9, 99, 999],
+                          "f1": [1.0, 2.0, 3.0, 4.0], "f2": [None, 1.0, 0.0, 1.0]})
+    prepared = prepare(frame, config(log_features=("f0",)))
+    expected = np.log1p([0, 9, 99, 999])
+    expected = (expected - expected.mean()) / expected.std()
+    np.testing.assert_allclose(prepared.matrix[:, 0], expected)
+    np.testing.assert_allclose(prepared.matrix.mean(axis=0), 0, atol=1e-12)
+    assert prepared.original["f2"].tolist() == [0.0, 1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"k_min": 5, "k_max": 3}, "k_min (5) is greater than k_max (3)"),
+    ({"k_min": 1}, "k_min must be at least 2"),
+    ({"algorithm": "spectral"}, "clustering algorithm must be one of"),
+    ({"silhouette_tolerance": 1.5}, "silhouette_tolerance must be in [0, 1)"),
+    ({"colour": "blue"}, "unknown clustering setting(s) ['colour']"),
+    ({"features": ["f0"], "log_features": ["f1"]}, "log_features ['f1'] are not among"),
+])
+def test_bad_configuration_says_what_to_fix(settings, message):
+    with pytest.raises(ClusteringError) as error:
+        ClusteringConfig.from_mapping(settings)
+    assert message in str(error.value)
+
+
+def test_a_missing_feature_is_named():
+    frame, _ = blobs(n=50)
+    with pytest.raises(ClusteringError, match=r"feature\(s\) \['f9'\] are not columns"):
+        prepare(frame, config(features=("f0", "f9")))
+
+
+def test_a_constant_feature_is_named():
+    frame, _ = blobs(n=50)
+    frame["f1"] = 3.0
+    with pytest.raises(ClusteringError, match=r"\['f1'\] are constant"):
+        prepare(frame, config())
+
+
+def test_fewer_eligible_persons_than_clusters():
+    frame, _ = blobs(n=5)
+    cfg = config(k_max=8)
+    with pytest.raises(ClusteringError, match="only 5 eligible person"):
+        select_model(prepare(frame, cfg), cfg)
+
+
+def test_config_from_dbt_accepts_comma_separated_features():
+    cfg = ClusteringConfig.from_mapping({"features": "f0, f1", "log_features": "f1",
+                                         "k_max": "4"})
+    assert cfg.features == ("f0", "f1") and cfg.log_features == ("f1",) and cfg.k_max == 4
+
+
+# -- labels and profiles ----------------------------------------------------------------------
+
+def test_labels_come_from_dominant_traits_and_are_unique():
+    features = ("recency_days", "total_revenue_90d", "share_sessions_evening_30d")
+    centroids = np.array([[2.0, -0.5, 0.0],    # long since last activity
+                          [-0.5, 1.8, 0.1],    # spends a lot
+                          [-0.4, -0.3, 1.5],   # browses in the evening
+                          [-0.3, 1.5, 0.2],    # spends a lot too: next trait
+                          [0.05, 0.1, -0.1]])  # nothing stands out
+    labels = label_clusters(centroids, features)
+    assert labels[0] == "Dormant"
+    assert labels[1] == "High-value buyers"
+    assert labels[2] == "Evening browsers"
+    assert labels[4] == "Average customers"
+    assert len(set(labels)) == len(labels)
+
+
+def test_labels_follow_their_clusters_across_rebuilds():
+    features = ("recency_days", "total_revenue_90d")
+    previous = np.array([[2.0, -0.5], [-0.5, 1.8]])
+    previous_labels = ["Dormant", "Whales (renamed by hand)"]
+    # the rebuild finds the same clusters, in the other order and slightly moved
+    current = np.array([[-0.45, 1.7], [1.9, -0.4], [0.0, 0.0]])
+    assert match_previous(current, previous, previous_labels) == [
+        "Whales (renamed by hand)", "Dormant", None]
+    labels = final_labels(current, features, previous, previous_labels)
+    assert labels[:2] == ["Whales (renamed by hand)", "Dormant"]
+    assert labels[2] not in labels[:2]
+
+
+def test_profiles_in_original_units_and_z_scores():
+    frame, _ = blobs(n=600, centers=3)
+    cfg = config()
+    prepared = prepare(frame, cfg)
+    assignment = assign_clusters(prepared, 3, cfg)
+    clusters = assignment.frame.rename(columns={"cluster_index": "cluster_id"})
+    clusters["cluster_label"] = [f"c{c}" for c in clusters["cluster_id"]]
+    profiles = profile_clusters(prepared, clusters)
+    assert len(profiles) == 3 * len(FEATURES)
+    sizes = profiles.drop_duplicates("cluster_id")
+    assert sizes["count_members"].sum() == 600
+    assert sizes["share_of_eligible"].sum() == pytest.approx(1.0)
+    first = profiles[(profiles["cluster_id"] == 0) & (profiles["feature"] == "f0")].iloc[0]
+    members = clusters["cluster_id"] == 0
+    assert first["mean_value"] == pytest.approx(frame.loc[members, "f0"].mean())
+    np.testing.assert_allclose(
+        profiles.pivot(index="cluster_id", columns="feature", values="mean_z").to_numpy(),
+        assignment.centroids, atol=1e-6)
+
+
+def test_required_columns_names_a_misspelt_feature_before_reading():
+    from segmart.clustering import required_columns
+
+    assert required_columns(["user_id", "as_of", "f0", "f1", "f2", "other"], config()) == [
+        "user_id", "as_of", "f0", "f1", "f2"]
+    with pytest.raises(ClusteringError, match=r"\['f2'\] are not columns"):
+        required_columns(["user_id", "f0", "f1"], config())
