@@ -177,6 +177,8 @@ def prepare(frame: pd.DataFrame, config: ClusteringConfig) -> Prepared:
             f"{sorted(c for c in frame.columns if c != 'user_id')}")
     if "user_id" not in frame.columns:
         raise ClusteringError("the input needs a user_id column")
+    # a database returns rows in any order; samples and fits must not depend on it
+    frame = frame.sort_values("user_id", kind="stable").reset_index(drop=True)
     original = frame[list(config.features)].astype("float64").fillna(0.0)
     values = original.to_numpy(copy=True)
     for i, name in enumerate(config.features):

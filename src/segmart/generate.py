@@ -35,6 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from segmart.holdouts import is_control
+
 DEFAULT_END = "2025-01-01T00:00:00"
 
 #: IANA zone, country, weight. Kolkata (+05:30) and Adelaide (+09:30/+10:30) give
@@ -434,7 +436,8 @@ class Generator:
         self.event_seq = 0
 
     def run(self) -> dict:
-        for table in ("events", "orders", "customers", "deletion_requests", "_ground_truth"):
+        for table in ("events", "orders", "customers", "deletion_requests", "campaign_outcomes",
+                      "_ground_truth"):
             folder = self.out / table
             if folder.exists():
                 shutil.rmtree(folder)
@@ -455,7 +458,8 @@ class Generator:
             "users": self.cfg.users,
             "days": self.cfg.days,
             "rows": {t: self.counts[f"{t}_rows"] for t in
-                     ("events", "orders", "customers", "deletion_requests")},
+                     ("events", "orders", "customers", "deletion_requests",
+                      "campaign_outcomes")},
             "planted": dict(sorted((k, v) for k, v in self.counts.items()
                                    if not k.endswith("_rows"))),
             "archetypes": {name: int((self.archetype == i).sum())
@@ -483,8 +487,10 @@ class Generator:
                     self._customers(rng, people[registered], sessions))
         self._write(f"deletion_requests/part-{chunk:05d}.parquet",
                     self._deletions(rng, people[deleted & registered]))
-        self._write(f"_ground_truth/part-{chunk:05d}.parquet",
-                    self._ground_truth(people, archetype, deleted & registered))
+        truth = self._ground_truth(people, archetype, deleted & registered)
+        self._write(f"_ground_truth/part-{chunk:05d}.parquet", truth)
+        self._write(f"campaign_outcomes/part-{chunk:05d}.parquet",
+                    self._campaign_outcomes(rng, truth.to_pandas()))
 
     def _write(self, relative: str, table: pa.Table) -> None:
         folder = relative.split("/")[0]
@@ -713,6 +719,23 @@ class Generator:
             1, 72, len(people)).astype("timedelta64[h]").astype("timedelta64[us]")
         return pa.table({"user_id": _prefixed("u", people, 8),
                          "requested_at": pa.array(requested)})
+
+    def _campaign_outcomes(self, rng, truth: pd.DataFrame) -> pa.Table:
+        """Conversions after a campaign to each planted segment: 5 % in the holdout (control)
+        group, 8 % among the contacted (treatment), in the week after the end date."""
+        members = expected_segments(truth)
+        control = np.array([is_control(seg, user) for user, seg in
+                            zip(members["user_id"], members["segment"], strict=True)],
+                           dtype=bool)
+        converted = rng.random(len(members)) < np.where(control, 0.05, 0.08)
+        when = np.datetime64(self.cfg.end, "us") + rng.integers(
+            3600, 7 * 86400, len(members)).astype("timedelta64[s]").astype("timedelta64[us]")
+        chosen = members[converted]
+        return pa.table({
+            "user_id": pa.array(chosen["user_id"].to_numpy(), pa.string()),
+            "segment": pa.array(chosen["segment"].to_numpy(), pa.string()),
+            "converted_at": pa.array(when[converted]),
+        })
 
     def _ground_truth(self, people, archetype, deleted) -> pa.Table:
         registered = archetype != ARCHETYPES.index("visitor")

@@ -71,3 +71,23 @@ def built(tmp_path_factory) -> Build:
     result = run_dbt(["build", "--vars", json.dumps({"as_of": as_of})], raw_dir, db_path, work)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return Build(raw_dir=raw_dir, db_path=db_path, manifest=manifest, as_of=as_of)
+
+
+LATER_AS_OF = "2025-01-12 00:00:00"
+
+
+@pytest.fixture(scope="session")
+def later(built, tmp_path_factory) -> Build:
+    """The built warehouse, rebuilt eleven days later, twice (the second run must change
+    nothing): history, changes and drift then have two builds to compare."""
+    work = tmp_path_factory.mktemp("later")
+    db_path = work / "later.duckdb"
+    import shutil
+
+    shutil.copy(built.db_path, db_path)
+    for _ in range(2):
+        result = run_dbt(["build", "--vars", json.dumps({"as_of": LATER_AS_OF})],
+                         built.raw_dir, db_path, work)
+        assert result.returncode == 0, result.stdout[-6000:]
+    return Build(raw_dir=built.raw_dir, db_path=db_path, manifest=built.manifest,
+                 as_of=LATER_AS_OF)

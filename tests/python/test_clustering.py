@@ -32,7 +32,7 @@ def blobs(n=1200, centers=4, seed=0, spread=0.6) -> tuple[pd.DataFrame, np.ndarr
     x, y = make_blobs(n_samples=n, centers=CORNERS[:centers], n_features=3,
                       cluster_std=spread, random_state=seed)
     frame = pd.DataFrame(x, columns=list(FEATURES))
-    frame.insert(0, "user_id", [f"u{i}" for i in range(n)])
+    frame.insert(0, "user_id", [f"u{i:05d}" for i in range(n)])
     return frame, y
 
 
@@ -242,3 +242,17 @@ def test_required_columns_names_a_misspelt_feature_before_reading():
         "user_id", "as_of", "f0", "f1", "f2"]
     with pytest.raises(ClusteringError, match=r"\['f2'\] are not columns"):
         required_columns(["user_id", "f0", "f1"], config())
+
+
+def test_row_order_of_the_input_does_not_matter():
+    frame, _ = blobs(n=800, centers=3)
+    cfg = config(k_max=4)
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    results = []
+    for data in (frame, shuffled):
+        prepared = prepare(data, cfg)
+        selection = select_model(prepared, cfg)
+        results.append((selection.candidates,
+                        assign_clusters(prepared, selection.chosen_k, cfg).frame))
+    pd.testing.assert_frame_equal(results[0][0], results[1][0])
+    pd.testing.assert_frame_equal(results[0][1], results[1][1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import duckdb
 import pandas as pd
@@ -69,30 +68,21 @@ def test_overlap_is_consistent_with_memberships(built):
     assert row["jaccard"] == pytest.approx(row["count_both"] / row["count_members_a"])
 
 
-def test_history_records_entries_and_exits_and_reruns_change_nothing(built, tmp_path):
-    db = tmp_path / "history.duckdb"
-    shutil.copy(built.db_path, db)
-    # eleven days on: recent carts age out of their window, recent buyers turn dormant
-    later = "2025-01-12 00:00:00"
-    for as_of in (later, later):  # the second run rebuilds the same as_of
-        result = run_dbt(["build", "--vars", json.dumps({"as_of": as_of})], built.raw_dir, db,
-                         tmp_path)
-        assert result.returncode == 0, result.stdout[-4000:]
-    with duckdb.connect(str(db), read_only=True) as con:
-        builds = dict(con.execute("select as_of, count(*) from marts.segment_membership_history "
-                                  "group by 1").fetchall())
-        before = {tuple(r) for r in con.execute(
-            "select segment, user_id from marts.segment_membership_history where as_of = ?",
-            [built.as_of]).fetchall()}
-        after = {tuple(r) for r in con.execute(
-            "select segment, user_id from marts.segment_membership_history where as_of = ?",
-            [later]).fetchall()}
-        current = {tuple(r) for r in con.execute(
-            "select segment, user_id from marts.segment_memberships").fetchall()}
-        changes = con.execute(
-            "select segment, user_id, change_type from marts.segment_changes where as_of = ?",
-            [later]).fetchall()
-    assert len(builds) == 2
+def test_history_records_entries_and_exits_and_reruns_change_nothing(built, later):
+    builds = dict(later.query("select as_of, count(*) from marts.segment_membership_history "
+                              "group by 1"))
+    before = {tuple(r) for r in later.query(
+        "select segment, user_id from marts.segment_membership_history where as_of = ?",
+        [built.as_of])}
+    after = {tuple(r) for r in later.query(
+        "select segment, user_id from marts.segment_membership_history where as_of = ?",
+        [later.as_of])}
+    current = {tuple(r) for r in later.query(
+        "select segment, user_id from marts.segment_memberships")}
+    changes = later.query(
+        "select segment, user_id, change_type from marts.segment_changes where as_of = ?",
+        [later.as_of])
+    assert len(builds) == 2  # the second run at the same as_of replaced, not added
     assert after == current
     entered = {(s, u) for s, u, c in changes if c == "entered"}
     exited = {(s, u) for s, u, c in changes if c == "exited"}
@@ -170,8 +160,9 @@ def test_rule_edges_through_the_whole_pipeline(tmp_path):
            pd.DataFrame({"user_id": ["u_deleted"], "requested_at": [ts("2025-01-09")]}))
 
     db = tmp_path / "edges.duckdb"
-    result = run_dbt(["build", "--vars", json.dumps({"as_of": "2025-01-10 00:00:00"})], raw, db,
-                     tmp_path)
+    # a dozen hand-made persons are too few to cluster: leave the ml models out
+    result = run_dbt(["build", "--exclude", "path:models/marts/ml",
+                      "--vars", json.dumps({"as_of": "2025-01-10 00:00:00"})], raw, db, tmp_path)
     assert result.returncode == 0, result.stdout[-6000:]
     with duckdb.connect(str(db), read_only=True) as con:
         members = {}

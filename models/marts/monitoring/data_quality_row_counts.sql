@@ -44,6 +44,17 @@ deletion_requests as (
 
 ),
 
+campaign_outcomes as (
+
+    {{ landing_row_counts(
+        'campaign_outcomes', source('campaigns', 'campaign_outcomes'),
+        "segment || '|' || user_id",
+        ref('base_campaigns__campaign_outcomes'), ref('stg_campaigns__campaign_outcomes'),
+        ref('stg_campaigns__campaign_outcomes_rejected'), columns=['user_id'], optional=true,
+    ) }}
+
+),
+
 unioned as (
 
     select * from events
@@ -53,6 +64,8 @@ unioned as (
     select * from customers
     union all
     select * from deletion_requests
+    union all
+    select * from campaign_outcomes
 
 ),
 

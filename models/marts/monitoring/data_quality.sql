@@ -1,0 +1,116 @@
+{#- One row per check, date and detail: rejected rows by landing table, reason and date;
+    and, per date, the tracking's purchase events against the orders the shop received.
+    Flagged rows surface as warnings through the data tests in _monitoring__models.yml. -#}
+{%- set rejected_models = [
+    ('events', 'stg_tracking__events_rejected', 'occurred_at'),
+    ('orders', 'stg_shop__order_lines_rejected', 'ordered_at'),
+    ('customers', 'stg_crm__customers_rejected', 'signup_at'),
+    ('deletion_requests', 'stg_crm__deletion_requests_rejected', 'requested_at'),
+    ('campaign_outcomes', 'stg_campaigns__campaign_outcomes_rejected', 'converted_at'),
+] %}
+
+with
+
+{% for table_name, model_name, time_column in rejected_models %}
+    rejected_{{ table_name }} as (
+
+        select
+            '{{ table_name }}' as source_table,
+            reject_reason,
+            cast({{ time_column }} as date) as observed_date
+        from {{ ref(model_name) }}
+
+    ),
+{% endfor %}
+
+rejected as (
+
+    {% for table_name, _, _ in rejected_models -%}
+        select * from rejected_{{ table_name }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+purchase_events as (
+
+    select
+        cast(occurred_at as date) as observed_date,
+        count(*) as count_purchase_events
+    from {{ ref('stg_tracking__events') }}
+    where event_type = 'purchase'
+    group by cast(occurred_at as date)
+
+),
+
+completed_orders as (
+
+    select
+        cast(ordered_at as date) as observed_date,
+        count(distinct order_id) as count_completed_orders
+    from {{ ref('stg_shop__order_lines') }}
+    where is_completed
+    group by cast(ordered_at as date)
+
+),
+
+all_orders as (
+
+    -- the tracking fires purchase for every checkout, whatever the shop later does with it
+    select
+        cast(ordered_at as date) as observed_date,
+        count(distinct order_id) as count_orders
+    from {{ ref('stg_shop__order_lines') }}
+    group by cast(ordered_at as date)
+
+),
+
+rejects_by_day as (
+
+    select
+        'rejected_rows' as check_name,
+        source_table,
+        reject_reason as detail,
+        observed_date,
+        cast(count(*) as double) as observed,
+        cast(null as double) as expected,
+        false as is_flagged
+    from rejected
+    group by source_table, reject_reason, observed_date
+
+),
+
+reconciliation as (
+
+    select
+        'purchase_events_vs_orders' as check_name,
+        'events' as source_table,
+        'purchase events vs orders placed (completed: '
+        || cast(coalesce(completed_orders.count_completed_orders, 0) as varchar) || ')'
+            as detail,
+        coalesce(purchase_events.observed_date, all_orders.observed_date) as observed_date,
+        cast(coalesce(purchase_events.count_purchase_events, 0) as double) as observed,
+        cast(coalesce(all_orders.count_orders, 0) as double) as expected,
+        abs(
+            coalesce(purchase_events.count_purchase_events, 0)
+            - coalesce(all_orders.count_orders, 0)
+        ) > {{ var('segmart_reconciliation_tolerance') }}
+        * greatest(coalesce(all_orders.count_orders, 0), 1) as is_flagged
+    from purchase_events
+    full outer join all_orders
+        on purchase_events.observed_date = all_orders.observed_date
+    left join completed_orders
+        on coalesce(purchase_events.observed_date, all_orders.observed_date)
+            = completed_orders.observed_date
+
+),
+
+final as (
+
+    select * from rejects_by_day
+    union all
+    select * from reconciliation
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+{#- Every raw campaign outcome, typed, with the reason it is rejected (null when valid). -#}
+with
+
+source as (
+
+    {{ landing_select(source('campaigns', 'campaign_outcomes'), 'campaign_outcomes',
+        ['user_id', 'segment', 'converted_at'], optional=true) }}
+
+),
+
+typed as (
+
+    select
+        {{ clean_identity('source.user_id') }} as user_id,
+        nullif(lower(trim(cast(source.segment as varchar))), '') as segment,
+        cast({{ dbt.safe_cast('source.converted_at', 'timestamptz') }} as timestamp)
+            as converted_at,
+        cast(source.filename as varchar) as source_file
+    from source
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when user_id is null then 'missing_user_id'
+            when segment is null then 'missing_segment'
+            when converted_at is null then 'missing_converted_at'
+        end as reject_reason
+    from typed
+
+)
+
+select * from final
