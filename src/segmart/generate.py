@@ -107,6 +107,7 @@ class Config:
     customer_duplicate_rate: float = 0.02
     unknown_time_zone_rate: float = 0.01
     deletion_rate: float = 0.002
+    late_rate: float = 0.002
     chunk_users: int = 25_000
 
     def validate(self) -> None:
@@ -115,7 +116,7 @@ class Config:
             raise ValueError("--users must be at least 1")
         if self.days < 14:
             raise ValueError("--days must be at least 14 (the longest rule window is 120)")
-        for name in ("duplicate_rate", "bad_rate", "customer_duplicate_rate",
+        for name in ("duplicate_rate", "bad_rate", "customer_duplicate_rate", "late_rate",
                      "unknown_time_zone_rate", "deletion_rate", "visitor_share"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
@@ -574,6 +575,11 @@ class Generator:
             "channel": pa.array(channel),
             "country": pa.array(np.array([c for _, c, _ in TIME_ZONES])[self.tz_idx[user_global]]),
             "engagement_ms": pa.array(np.where(engagement > 0, engagement, 0).astype(np.int64)),
+            # when the event landed: minutes later, or (a few) days late from offline apps
+            "loaded_at": pa.array(occurred + np.where(
+                rng.random(len(sid)) < self.cfg.late_rate,
+                rng.integers(4 * 86400, 10 * 86400, len(sid)),
+                rng.integers(1, 600, len(sid))).astype("timedelta64[s]").astype("timedelta64[us]")),
         })
 
         # -- orders: one per buying session, placed two seconds after the purchase event
@@ -779,6 +785,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                         help="share of extra malformed events (order lines: five times this)")
     parser.add_argument("--deletion-rate", type=float, default=0.002,
                         help="share of regular customers who ask to be erased")
+    parser.add_argument("--late-rate", type=float, default=0.002,
+                        help="share of events that land 4-10 days after they happened")
     parser.add_argument("--chunk-users", type=int, default=25_000,
                         help="persons per chunk (bounds memory)")
     args = parser.parse_args(argv)
@@ -791,7 +799,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
     cfg = Config(users=args.users, days=args.days, seed=args.seed, end=end,
                  archetype_share=args.archetype_share, visitor_share=args.visitor_share,
                  duplicate_rate=args.duplicate_rate, bad_rate=args.bad_rate,
-                 deletion_rate=args.deletion_rate, chunk_users=args.chunk_users)
+                 deletion_rate=args.deletion_rate, late_rate=args.late_rate,
+                 chunk_users=args.chunk_users)
     try:
         cfg.validate()
     except ValueError as exc:

@@ -100,3 +100,16 @@ def test_data_quality_counts_every_rejected_row(built):
     days = built.query("select count(*), count_if(is_flagged) from marts.data_quality "
                        "where check_name = 'purchase_events_vs_orders'")[0]
     assert days[0] > 100
+
+
+def test_late_events_are_counted_from_loaded_at(built):
+    raw = pd.concat(pd.read_parquet(p, columns=["event_id", "occurred_at", "loaded_at"])
+                    for p in (built.raw_dir / "events").glob("*.parquet"))
+    raw = raw.dropna(subset=["event_id", "occurred_at"]).drop_duplicates("event_id")
+    raw = raw[raw["occurred_at"] < pd.Timestamp("2100-01-01")]
+    late = (raw["loaded_at"] - raw["occurred_at"] > pd.Timedelta(days=3)).sum()
+    counted = built.query("select sum(observed) from marts.data_quality "
+                          "where check_name = 'late_events'")[0][0]
+    assert late > 0
+    # the raw side still holds the few planted bad rows that staging rejects
+    assert abs(counted - late) <= 3

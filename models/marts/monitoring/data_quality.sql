@@ -80,6 +80,27 @@ rejects_by_day as (
 
 ),
 
+late_events as (
+
+    -- events that landed more than segmart_late_arrival_days after they happened (only
+    -- when the landing zone sends loaded_at)
+    select
+        'late_events' as check_name,
+        'events' as source_table,
+        'landed more than {{ positive_var('segmart_late_arrival_days') }} days late'
+            as detail,
+        cast(occurred_at as date) as observed_date,
+        cast(count(*) as double) as observed,
+        cast(null as double) as expected,
+        false as is_flagged
+    from {{ ref('stg_tracking__events') }}
+    where loaded_at > {{ dbt.dateadd(
+        'day', positive_var('segmart_late_arrival_days'), 'occurred_at'
+    ) }}
+    group by cast(occurred_at as date)
+
+),
+
 reconciliation as (
 
     select
@@ -108,6 +129,8 @@ reconciliation as (
 final as (
 
     select * from rejects_by_day
+    union all
+    select * from late_events
     union all
     select * from reconciliation
 

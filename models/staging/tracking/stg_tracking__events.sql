@@ -37,6 +37,7 @@ final as (
         channel,
         country,
         engagement_ms,
+        loaded_at,
         source_file
     from deduplicated
     where delivery_number = 1

@@ -10,7 +10,7 @@ source as (
     {{ landing_select(source('tracking', 'events'), 'events', [
         'event_id', 'event_type', 'occurred_at', 'anonymous_id', 'user_id', 'page_path',
         'product_id', 'category', 'price', 'quantity', 'device_type', 'channel', 'country',
-        'engagement_ms',
+        'engagement_ms', 'loaded_at',
     ]) }}
 
 ),
@@ -42,6 +42,7 @@ typed as (
         lower(trim(cast(source.channel as varchar))) as channel,
         upper(trim(cast(source.country as varchar))) as country,
         {{ dbt.safe_cast('source.engagement_ms', 'bigint') }} as engagement_ms,
+        cast({{ dbt.safe_cast('source.loaded_at', 'timestamptz') }} as timestamp) as loaded_at,
         cast(source.filename as varchar) as source_file
     from source
 
