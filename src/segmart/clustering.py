@@ -141,6 +141,13 @@ def to_pandas(relation) -> pd.DataFrame:
     return to_arrow().to_pandas()
 
 
+def eligible_frame(features_relation, eligibility: str, config: ClusteringConfig
+                   ) -> pd.DataFrame:
+    """The eligible rows of user_features (a DuckDB relation), only the needed columns."""
+    eligible = features_relation.filter(eligibility)
+    return to_pandas(eligible.project(", ".join(required_columns(eligible.columns, config))))
+
+
 def required_columns(available: Sequence[str], config: ClusteringConfig) -> list[str]:
     """The columns to read from user_features (user_id, as_of and the features), checked
     against what it has, so a misspelt feature is named before any data is read."""

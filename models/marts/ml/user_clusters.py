@@ -3,19 +3,17 @@
 from segmart.clustering import (
     ClusteringConfig,
     assign_clusters,
+    eligible_frame,
     final_labels,
     prepare,
     previous_centroids,
-    required_columns,
-    to_pandas,
 )
 
 
 def model(dbt, session):
     config = ClusteringConfig.from_mapping(dbt.config.get("clustering"))
-    features = dbt.ref("user_features").filter(dbt.config.get("clustering_eligibility"))
-    features = features.project(", ".join(required_columns(features.columns, config)))
-    frame = to_pandas(features)
+    eligibility = dbt.config.get("clustering_eligibility")
+    frame = eligible_frame(dbt.ref("user_features"), eligibility, config)
     chosen = dbt.ref("clustering_quality").filter("is_chosen").project("k").fetchall()[0][0]
     prepared = prepare(frame, config)
     assignment = assign_clusters(prepared, int(chosen), config)
