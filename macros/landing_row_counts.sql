@@ -1,10 +1,11 @@
 {#-
     One row for a landing table: raw rows counted straight from the files, staged and
-    rejected rows from their models, and duplicates as the valid rows of the base model that
-    repeat a key. Used by data_quality_row_counts, one call per landing table.
+    rejected rows from their models, duplicates as the valid rows of the base model that
+    repeat a key, and erased rows: raw rows whose `identity_columns` name an erased person
+    (stg_crm__erased_identities). Used by data_quality_row_counts, once per landing table.
 -#}
 {% macro landing_row_counts(table_name, source_relation, key_expression, base, staged, rejected,
-                            columns, optional=false) -%}
+                            columns, identity_columns=[], optional=false) -%}
     select
         '{{ table_name }}' as source_table,
         (
@@ -18,5 +19,21 @@
             from {{ base }}
             where reject_reason is null
         ) as duplicate_rows,
-        (select count(*) from {{ rejected }}) as rejected_rows
+        (select count(*) from {{ rejected }}) as rejected_rows,
+        {%- if identity_columns %}
+        (
+            select count(*) from (
+                {{ landing_select(source_relation, table_name, identity_columns,
+                                  optional=optional) }}
+            ) as landed
+            where
+            {%- for column in identity_columns %}
+                {{ clean_identity('landed.' ~ column) }} in (
+                    select identity from {{ ref('stg_crm__erased_identities') }}
+                ){% if not loop.last %} or{% endif %}
+            {%- endfor %}
+        ) as erased_rows
+        {%- else %}
+        0 as erased_rows
+        {%- endif %}
 {%- endmacro %}

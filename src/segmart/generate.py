@@ -482,10 +482,24 @@ class Generator:
         deleted = (archetype == 0) & (rng.random(len(people)) < self.cfg.deletion_rate)
         registered = archetype != ARCHETYPES.index("visitor")
         events, orders = self._events_and_orders(rng, sessions, people, registered)
-        self._write(f"events/part-{chunk:05d}.parquet", self._with_event_noise(rng, events))
-        self._write(f"orders/part-{chunk:05d}.parquet", self._with_order_noise(rng, orders))
+        # noise is copied from the events of persons who stay: an erased person's rows are
+        # erased, whatever else is wrong with them, so the planted counts stay exact
+        erased = pc.is_in(events["user_id"], pa.array(
+            [f"u{p:08d}" for p in people[deleted & registered]], pa.string()))
+        erased_devices = pc.is_in(events["anonymous_id"], pa.array(
+            [f"a{p:08d}-{d}" for p in people[deleted & registered] for d in range(3)],
+            pa.string()))
+        keep = pc.invert(pc.or_kleene(pc.fill_null(erased, False),
+                                      pc.fill_null(erased_devices, False)))
+        self._write(f"events/part-{chunk:05d}.parquet",
+                    self._with_event_noise(rng, events, np.asarray(keep)))
+        order_keep = pc.invert(pc.fill_null(pc.is_in(orders["user_id"], pa.array(
+            [f"u{p:08d}" for p in people[deleted & registered]], pa.string())), False))
+        self._write(f"orders/part-{chunk:05d}.parquet",
+                    self._with_order_noise(rng, orders, np.asarray(order_keep)))
         self._write(f"customers/part-{chunk:05d}.parquet",
-                    self._customers(rng, people[registered], sessions))
+                    self._customers(rng, people[registered], sessions,
+                                    erased=people[deleted & registered]))
         self._write(f"deletion_requests/part-{chunk:05d}.parquet",
                     self._deletions(rng, people[deleted & registered]))
         truth = self._ground_truth(people, archetype, deleted & registered)
@@ -608,21 +622,22 @@ class Generator:
         return events, orders
 
     # -- noise -----------------------------------------------------------------------------
-    def _with_event_noise(self, rng, events: pa.Table) -> pa.Table:
+    def _with_event_noise(self, rng, events: pa.Table, eligible: np.ndarray) -> pa.Table:
         n = events.num_rows
+        pool = np.flatnonzero(eligible)
         parts = [events]
-        n_dup = rng.binomial(n, self.cfg.duplicate_rate)
+        n_dup = rng.binomial(n, self.cfg.duplicate_rate) if len(pool) else 0
         if n_dup:
-            dup = events.take(pa.array(rng.integers(0, n, n_dup)))
+            dup = events.take(pa.array(pool[rng.integers(0, len(pool), n_dup)]))
             changed = pa.array(rng.random(n_dup) < 0.25)
             dup = dup.set_column(dup.schema.get_field_index("engagement_ms"), "engagement_ms",
                                  pc.if_else(changed, pc.add(dup["engagement_ms"], 1),
                                             dup["engagement_ms"]))
             self.counts["events_duplicates"] += n_dup
             parts.append(dup)
-        n_bad = rng.binomial(n, self.cfg.bad_rate)
+        n_bad = rng.binomial(n, self.cfg.bad_rate) if len(pool) else 0
         if n_bad:
-            bad = events.take(pa.array(rng.integers(0, n, n_bad))).to_pandas()
+            bad = events.take(pa.array(pool[rng.integers(0, len(pool), n_bad)])).to_pandas()
             bad["event_id"] = [f"bad-{self.cfg.seed}-{self.event_seq}-{i}" for i in range(n_bad)]
             self.event_seq += 1
             kinds = rng.integers(0, len(EVENT_BAD_KINDS), n_bad)
@@ -649,12 +664,13 @@ class Generator:
             parts.append(pa.Table.from_pandas(bad, schema=events.schema, preserve_index=False))
         return pa.concat_tables(parts)
 
-    def _with_order_noise(self, rng, orders: pa.Table) -> pa.Table:
+    def _with_order_noise(self, rng, orders: pa.Table, eligible: np.ndarray) -> pa.Table:
         n = orders.num_rows
-        n_bad = rng.binomial(n, self.cfg.bad_rate * 5) if n else 0
+        pool = np.flatnonzero(eligible)
+        n_bad = rng.binomial(n, self.cfg.bad_rate * 5) if len(pool) else 0
         if not n_bad:
             return orders
-        bad = orders.take(pa.array(rng.integers(0, n, n_bad))).to_pandas()
+        bad = orders.take(pa.array(pool[rng.integers(0, len(pool), n_bad)])).to_pandas()
         kinds = rng.integers(0, len(ORDER_BAD_KINDS), n_bad)
         # rows that are not plain re-deliveries get an order id of their own
         bad["order_id"] = np.where(kinds == ORDER_BAD_KINDS.index("duplicate_order_line"),
@@ -679,7 +695,8 @@ class Generator:
                                                               preserve_index=False)])
 
     # -- CRM -------------------------------------------------------------------------------
-    def _customers(self, rng, people: np.ndarray, sessions) -> pa.Table:
+    def _customers(self, rng, people: np.ndarray, sessions,
+                   erased: np.ndarray | None = None) -> pa.Table:
         n = len(people)
         first_seen = pd.Series(sessions["start"]).groupby(sessions["user"]).min()
         first = first_seen.reindex(people).to_numpy().astype("datetime64[us]")
@@ -709,10 +726,11 @@ class Generator:
             "consent_updated_at": pa.array(signup.astype("datetime64[ms]")),
             "updated_at": pa.array(signup.astype("datetime64[ms]")),
         })
-        n_dup = rng.binomial(n, self.cfg.customer_duplicate_rate) if n else 0
+        pool = np.flatnonzero(~np.isin(people, erased if erased is not None else []))
+        n_dup = min(rng.binomial(n, self.cfg.customer_duplicate_rate), len(pool)) if n else 0
         if n_dup:
             # an older version of the record, superseded by the one above
-            old = table.take(pa.array(rng.choice(n, n_dup, replace=False))).to_pandas()
+            old = table.take(pa.array(rng.choice(pool, n_dup, replace=False))).to_pandas()
             old["city"] = "Oldtown"
             old["updated_at"] = old["updated_at"] - pd.Timedelta(days=1)
             self.counts["customers_superseded_versions"] += n_dup

@@ -39,7 +39,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     if _exists(con, "marts", "data_quality_row_counts"):
         out["row_counts"] = con.execute(
             "select source_table, raw_rows, staged_rows, duplicate_rows, rejected_rows, "
-            "reconciles from marts.data_quality_row_counts order by source_table").fetchall()
+            "erased_rows, reconciles from marts.data_quality_row_counts order by source_table"
+        ).fetchall()
     if _exists(con, "intermediate", "int_events_stitched"):
         out["events_visible"] = con.execute(
             "select count(*) from intermediate.int_events_stitched").fetchone()[0]
@@ -80,11 +81,11 @@ def render(figures: dict[str, object]) -> str:
             lines.append(f"{label:<17} {figures[key]:,}")
     if "row_counts" in figures:
         lines.append("")
-        lines.append(f"{'landing table':<20}{'raw':>12}{'staged':>12}{'duplicates':>12}"
-                     f"{'rejected':>10}  reconciles")
-        for table, raw, staged, dup, rejected, ok in figures["row_counts"]:
-            lines.append(f"{table:<20}{raw:>12,}{staged:>12,}{dup:>12,}{rejected:>10,}  "
-                         f"{'yes' if ok else 'NO'}")
+        lines.append(f"{'landing table':<19}{'raw':>10}{'staged':>10}{'duplicates':>11}"
+                     f"{'rejected':>9}{'erased':>8}  reconciles")
+        for table, raw, staged, dup, rejected, erased, ok in figures["row_counts"]:
+            lines.append(f"{table:<19}{raw:>10,}{staged:>10,}{dup:>11,}{rejected:>9,}"
+                         f"{erased:>8,}  {'yes' if ok else 'NO'}")
     if "rfm_segments" in figures and "segments" not in figures:
         lines.append("")
         lines.append("RFM segment          persons")

@@ -56,7 +56,7 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
 
 
 def generate(out: Path, **overrides) -> dict:
-    cfg = Config(**{"users": 1500, "seed": 11, **overrides})
+    cfg = Config(**{"users": 1500, "seed": 11, "deletion_rate": 0.01, **overrides})
     return Generator(cfg, out, progress=False).run()
 
 

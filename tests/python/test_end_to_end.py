@@ -24,13 +24,14 @@ STABLE_TABLES = tuple(f"marts.{t}" for t in MART_TABLES) + (
 
 def test_row_counts_reconcile_with_what_was_landed(built):
     rows = {r[0]: r[1:] for r in built.query(
-        "select source_table, raw_rows, staged_rows, duplicate_rows, rejected_rows, reconciles "
-        "from marts.data_quality_row_counts")}
+        "select source_table, raw_rows, staged_rows, duplicate_rows, rejected_rows, "
+        "erased_rows, reconciles from marts.data_quality_row_counts")}
     planted = built.manifest["planted"]
-    for table, (raw, staged, duplicates, rejected, reconciles) in rows.items():
+    for table, (raw, staged, duplicates, rejected, erased, reconciles) in rows.items():
         assert raw == built.manifest["rows"][table]
-        assert raw == staged + duplicates + rejected
+        assert raw == staged + duplicates + rejected + erased
         assert reconciles
+    assert rows["events"][4] > 0 and rows["customers"][4] > 0  # erased persons' raw rows
     assert rows["events"][2] == planted["events_duplicates"]
     bad_events = sum(v for k, v in planted.items() if k.startswith("events_bad_"))
     assert rows["events"][3] == bad_events
@@ -68,17 +69,30 @@ def test_nothing_after_as_of_is_visible(built):
         assert latest <= as_of, table
 
 
-def test_erased_persons_leave_no_row(built):
+def test_erased_persons_leave_no_row_in_any_relation(built):
+    """Every relation and text column of the warehouse is scanned for the erased persons'
+    ids, their devices' ids and their salted e-mail hashes; only the suppression list itself
+    (the deletion requests) may name them."""
+    import hashlib
+
     erased = [r[0] for r in built.query("select user_id from staging.stg_crm__deletion_requests")]
-    assert erased, "the generator plants erasure requests"
+    assert len(erased) >= 3, "the fixture plants erasure requests"
     devices = [f"a{u[1:]}-{d}" for u in erased for d in range(3)]
-    for table in ("intermediate.int_events_stitched", "intermediate.int_events_sessionized",
-                  "intermediate.int_orders_aggregated", "intermediate.int_user_days_aggregated",
-                  "intermediate.int_sessions_aggregated", "marts.user_profiles",
-                  "marts.user_features"):
+    hashes = [hashlib.sha256(f"segmart-development-salt{u}@example.com".encode()).hexdigest()
+              for u in erased]
+    needles = erased + devices + hashes
+    columns = built.query("""
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where data_type = 'VARCHAR'
+          and table_name not like '%deletion_requests%'
+    """)
+    assert len({(s, t) for s, t, _ in columns}) > 30
+    for schema, table, column in columns:
         hits = built.query(
-            f"select count(*) from {table} where list_contains(?, user_id)", [erased + devices])
-        assert hits[0][0] == 0, table
+            f'select count(*) from "{schema}"."{table}" where list_contains(?, "{column}")',
+            [needles])[0][0]
+        assert hits == 0, f"{schema}.{table}.{column} still holds an erased person"
 
 
 def test_one_person_per_human(built):

@@ -1,4 +1,4 @@
-{#- One row per landing table: raw rows = staged rows + duplicate rows + rejected rows.
+{#- One row per landing table: raw = staged + duplicate + rejected + erased rows.
     Raw rows are counted straight from the files, the other three from the models, so a row
     lost anywhere in staging breaks the equation (tested by assert_row_counts_reconcile). -#}
 with
@@ -9,6 +9,7 @@ events as (
         'events', source('tracking', 'events'), 'event_id',
         ref('base_tracking__events'), ref('stg_tracking__events'),
         ref('stg_tracking__events_rejected'), columns=['event_id'],
+        identity_columns=['user_id', 'anonymous_id'],
     ) }}
 
 ),
@@ -20,6 +21,7 @@ orders as (
         "order_id || '-' || cast(line_number as varchar)",
         ref('base_shop__order_lines'), ref('stg_shop__order_lines'),
         ref('stg_shop__order_lines_rejected'), columns=['order_id'],
+        identity_columns=['user_id'],
     ) }}
 
 ),
@@ -30,6 +32,7 @@ customers as (
         'customers', source('crm', 'customers'), 'user_id',
         ref('base_crm__customers'), ref('stg_crm__customers'),
         ref('stg_crm__customers_rejected'), columns=['user_id'],
+        identity_columns=['user_id'],
     ) }}
 
 ),
@@ -50,7 +53,8 @@ campaign_outcomes as (
         'campaign_outcomes', source('campaigns', 'campaign_outcomes'),
         "segment || '|' || user_id",
         ref('base_campaigns__campaign_outcomes'), ref('stg_campaigns__campaign_outcomes'),
-        ref('stg_campaigns__campaign_outcomes_rejected'), columns=['user_id'], optional=true,
+        ref('stg_campaigns__campaign_outcomes_rejected'), columns=['user_id'],
+        identity_columns=['user_id'], optional=true,
     ) }}
 
 ),
@@ -77,7 +81,8 @@ final as (
         cast(staged_rows as bigint) as staged_rows,
         cast(duplicate_rows as bigint) as duplicate_rows,
         cast(rejected_rows as bigint) as rejected_rows,
-        raw_rows = staged_rows + duplicate_rows + rejected_rows as reconciles
+        cast(erased_rows as bigint) as erased_rows,
+        raw_rows = staged_rows + duplicate_rows + rejected_rows + erased_rows as reconciles
     from unioned
 
 )

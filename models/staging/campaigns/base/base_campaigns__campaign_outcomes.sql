@@ -8,6 +8,12 @@ source as (
 
 ),
 
+erased_identities as (
+
+    select identity from {{ ref('stg_crm__erased_identities') }}
+
+),
+
 typed as (
 
     select
@@ -20,6 +26,17 @@ typed as (
 
 ),
 
+kept as (
+
+    -- rows of erased persons are dropped before anything can store them
+    select typed.*
+    from typed
+    left join erased_identities
+        on typed.user_id = erased_identities.identity
+    where erased_identities.identity is null
+
+),
+
 final as (
 
     select
@@ -29,7 +46,7 @@ final as (
             when segment is null then 'missing_segment'
             when converted_at is null then 'missing_converted_at'
         end as reject_reason
-    from typed
+    from kept
 
 )
 

@@ -11,6 +11,12 @@ source as (
 
 ),
 
+erased_identities as (
+
+    select identity from {{ ref('stg_crm__erased_identities') }}
+
+),
+
 time_zones as (
 
     {{ time_zone_names() }}
@@ -40,19 +46,30 @@ typed as (
 
 ),
 
+kept as (
+
+    -- rows of erased persons are dropped before anything can store them
+    select typed.*
+    from typed
+    left join erased_identities
+        on typed.user_id = erased_identities.identity
+    where erased_identities.identity is null
+
+),
+
 final as (
 
     select
-        typed.*,
+        kept.*,
         time_zones.time_zone_name as time_zone,
-        typed.time_zone_raw is not null and time_zones.time_zone_name is null
+        kept.time_zone_raw is not null and time_zones.time_zone_name is null
             as has_unknown_time_zone,
         case
-            when typed.user_id is null then 'missing_user_id'
+            when kept.user_id is null then 'missing_user_id'
         end as reject_reason
-    from typed
+    from kept
     left join time_zones
-        on typed.time_zone_raw = time_zones.time_zone_name
+        on kept.time_zone_raw = time_zones.time_zone_name
 
 )
 

@@ -14,6 +14,12 @@ source as (
 
 ),
 
+erased_identities as (
+
+    select identity from {{ ref('stg_crm__erased_identities') }}
+
+),
+
 statuses as (
 
     select status from {{ ref('order_statuses') }}
@@ -42,28 +48,39 @@ typed as (
 
 ),
 
+kept as (
+
+    -- rows of erased persons are dropped before anything can store them
+    select typed.*
+    from typed
+    left join erased_identities
+        on typed.user_id = erased_identities.identity
+    where erased_identities.identity is null
+
+),
+
 checked as (
 
     select
-        typed.*,
+        kept.*,
         case
-            when typed.order_id is null then 'missing_order_id'
-            when typed.line_number is null then 'missing_line_number'
-            when typed.user_id is null then 'missing_user_id'
-            when typed.ordered_at_raw is null then 'missing_ordered_at'
-            when typed.ordered_at is null then 'unparseable_ordered_at'
-            when typed.ordered_at > {{ dbt.dateadd(
+            when kept.order_id is null then 'missing_order_id'
+            when kept.line_number is null then 'missing_line_number'
+            when kept.user_id is null then 'missing_user_id'
+            when kept.ordered_at_raw is null then 'missing_ordered_at'
+            when kept.ordered_at is null then 'unparseable_ordered_at'
+            when kept.ordered_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
             ) }} then 'ordered_in_future'
-            when typed.quantity is null then 'unparseable_quantity'
-            when typed.quantity <= 0 then 'invalid_quantity'
-            when typed.unit_price is null then 'unparseable_unit_price'
-            when typed.unit_price < 0 then 'negative_unit_price'
+            when kept.quantity is null then 'unparseable_quantity'
+            when kept.quantity <= 0 then 'invalid_quantity'
+            when kept.unit_price is null then 'unparseable_unit_price'
+            when kept.unit_price < 0 then 'negative_unit_price'
             when statuses.status is null then 'unknown_status'
         end as row_reject_reason
-    from typed
+    from kept
     left join statuses
-        on typed.status = statuses.status
+        on kept.status = statuses.status
 
 ),
 

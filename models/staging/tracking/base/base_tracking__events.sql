@@ -15,6 +15,12 @@ source as (
 
 ),
 
+erased_identities as (
+
+    select identity from {{ ref('stg_crm__erased_identities') }}
+
+),
+
 event_types as (
 
     select event_type from {{ ref('event_taxonomy') }}
@@ -48,28 +54,42 @@ typed as (
 
 ),
 
+kept as (
+
+    -- rows of erased persons (their user_id or any of their devices) are dropped here,
+    -- before anything can store them; data_quality_row_counts counts them as erased
+    select typed.*
+    from typed
+    left join erased_identities as erased_users
+        on typed.user_id = erased_users.identity
+    left join erased_identities as erased_devices
+        on typed.anonymous_id = erased_devices.identity
+    where erased_users.identity is null and erased_devices.identity is null
+
+),
+
 classified as (
 
     select
-        typed.*,
+        kept.*,
         case
-            when typed.event_id is null then 'missing_event_id'
-            when typed.anonymous_id is null and typed.user_id is null then 'missing_identity'
+            when kept.event_id is null then 'missing_event_id'
+            when kept.anonymous_id is null and kept.user_id is null then 'missing_identity'
             when event_types.event_type is null then 'unknown_event_type'
-            when typed.occurred_at_raw is null then 'missing_occurred_at'
-            when typed.occurred_at is null then 'unparseable_occurred_at'
-            when typed.occurred_at > {{ dbt.dateadd(
+            when kept.occurred_at_raw is null then 'missing_occurred_at'
+            when kept.occurred_at is null then 'unparseable_occurred_at'
+            when kept.occurred_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
             ) }} then 'occurred_in_future'
-            when typed.price_raw is not null and typed.price is null then 'unparseable_price'
-            when typed.price < 0 then 'negative_price'
-            when typed.quantity_raw is not null and typed.quantity is null
+            when kept.price_raw is not null and kept.price is null then 'unparseable_price'
+            when kept.price < 0 then 'negative_price'
+            when kept.quantity_raw is not null and kept.quantity is null
                 then 'unparseable_quantity'
-            when typed.quantity <= 0 then 'invalid_quantity'
+            when kept.quantity <= 0 then 'invalid_quantity'
         end as reject_reason
-    from typed
+    from kept
     left join event_types
-        on typed.event_type = event_types.event_type
+        on kept.event_type = event_types.event_type
 
 ),
 
