@@ -68,3 +68,26 @@ def test_small_groups_withhold_the_test():
     assert result.p_value is None and result.ci_low is None
     assert result.rate_treatment == 0.1 and result.rate_control == 0.05
     assert result.relative_lift == pytest.approx(1.0)
+
+
+def test_drift_reference_is_the_previous_build_or_n_days_back():
+    import pandas as pd
+
+    from segmart.drift import drift_table
+
+    history = pd.DataFrame([
+        # two older builds with the same bins: 50 % at or below 1.0, 50 % above
+        {"as_of": pd.Timestamp(day), "feature": "x", "bin_number": n,
+         "upper_edge": 1.0 if n == 0 else None, "share": 0.5}
+        for day in ("2025-01-01", "2025-01-09") for n in (0, 1)
+    ] + [{"as_of": pd.Timestamp("2025-01-10"), "feature": "x", "bin_number": 0,
+          "upper_edge": 5.0, "share": 1.0}])
+    current = pd.DataFrame({"as_of": pd.Timestamp("2025-01-10"), "x": [0.0, 0.5, 2.0, 3.0]})
+    previous = drift_table(current, history, ["x"], reference_days=0, clustering_features=["x"])
+    assert previous.loc[0, "reference_as_of"] == pd.Timestamp("2025-01-09")
+    assert previous.loc[0, "psi"] == pytest.approx(0.0)
+    assert previous.loc[0, "drift_flag"] == "stable"
+    week = drift_table(current, history, ["x"], reference_days=7)
+    assert week.loc[0, "reference_as_of"] == pd.Timestamp("2025-01-01")
+    none = drift_table(current, history, ["x"], reference_days=30)
+    assert none.loc[0, "drift_flag"] == "no_reference" and pd.isna(none.loc[0, "psi"])
