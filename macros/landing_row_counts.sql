@@ -29,7 +29,7 @@
             where
             {%- for column in identity_columns %}
                 {{ clean_identity('landed.' ~ column) }} in (
-                    select identity from {{ ref('stg_crm__erased_identities') }}
+                    select erased_id from {{ ref('stg_crm__erased_identities') }}
                 ){% if not loop.last %} or{% endif %}
             {%- endfor %}
         ) as erased_rows

@@ -40,10 +40,10 @@ devices as (
 
 final as (
 
-    select user_id as identity from requests
+    select user_id as erased_id from requests
     where user_id is not null
     union
-    select anonymous_id as identity from devices
+    select anonymous_id as erased_id from devices
 
 )
 

@@ -10,7 +10,7 @@ source as (
 
 erased_identities as (
 
-    select identity from {{ ref('stg_crm__erased_identities') }}
+    select erased_id from {{ ref('stg_crm__erased_identities') }}
 
 ),
 
@@ -32,8 +32,8 @@ kept as (
     select typed.*
     from typed
     left join erased_identities
-        on typed.user_id = erased_identities.identity
-    where erased_identities.identity is null
+        on typed.user_id = erased_identities.erased_id
+    where erased_identities.erased_id is null
 
 ),
 

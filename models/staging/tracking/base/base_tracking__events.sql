@@ -17,7 +17,7 @@ source as (
 
 erased_identities as (
 
-    select identity from {{ ref('stg_crm__erased_identities') }}
+    select erased_id from {{ ref('stg_crm__erased_identities') }}
 
 ),
 
@@ -61,10 +61,10 @@ kept as (
     select typed.*
     from typed
     left join erased_identities as erased_users
-        on typed.user_id = erased_users.identity
+        on typed.user_id = erased_users.erased_id
     left join erased_identities as erased_devices
-        on typed.anonymous_id = erased_devices.identity
-    where erased_users.identity is null and erased_devices.identity is null
+        on typed.anonymous_id = erased_devices.erased_id
+    where erased_users.erased_id is null and erased_devices.erased_id is null
 
 ),
 
