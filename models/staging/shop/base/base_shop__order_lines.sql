@@ -14,12 +14,6 @@ source as (
 
 ),
 
-erased_identities as (
-
-    select erased_id from {{ ref('stg_crm__erased_identities') }}
-
-),
-
 statuses as (
 
     select status from {{ ref('order_statuses') }}
@@ -50,12 +44,9 @@ typed as (
 
 kept as (
 
-    -- rows of erased persons are dropped before anything can store them
-    select typed.*
-    from typed
-    left join erased_identities
-        on typed.user_id = erased_identities.erased_id
-    where erased_identities.erased_id is null
+    -- rows of erased persons are dropped here, before anything can store them;
+    -- data_quality_row_counts counts them as erased
+    {{ without_erased('typed', ['user_id']) }}
 
 ),
 

@@ -15,12 +15,6 @@ source as (
 
 ),
 
-erased_identities as (
-
-    select erased_id from {{ ref('stg_crm__erased_identities') }}
-
-),
-
 event_types as (
 
     select event_type from {{ ref('event_taxonomy') }}
@@ -56,15 +50,9 @@ typed as (
 
 kept as (
 
-    -- rows of erased persons (their user_id or any of their devices) are dropped here,
-    -- before anything can store them; data_quality_row_counts counts them as erased
-    select typed.*
-    from typed
-    left join erased_identities as erased_users
-        on typed.user_id = erased_users.erased_id
-    left join erased_identities as erased_devices
-        on typed.anonymous_id = erased_devices.erased_id
-    where erased_users.erased_id is null and erased_devices.erased_id is null
+    -- rows of erased persons are dropped here, before anything can store them;
+    -- data_quality_row_counts counts them as erased
+    {{ without_erased('typed', ['user_id', 'anonymous_id']) }}
 
 ),
 
