@@ -8,6 +8,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 
 export SEGMART_RAW_DIR ?= data/raw
 export SEGMART_DB ?= warehouse/segmart.duckdb
+# what BI tools and the export read: a published copy of the marts, never locked by a build
+SEGMART_SERVING ?= serving/segmart.duckdb
+EXPORT_DIR ?= exports
 export DBT_PROFILES_DIR := $(CURDIR)
 # dbt: no anonymous usage stats, no version check (only package registries are reachable)
 export DO_NOT_TRACK := 1
@@ -19,7 +22,7 @@ DEMO_DAYS ?= 120
 DEMO_SEED ?= 7
 AS_OF ?= 2025-01-01
 
-.PHONY: help setup demo test lint ruff sqlfluff pytest build docs clean
+.PHONY: help setup demo test lint ruff sqlfluff pytest build publish export docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,11 +41,19 @@ demo: setup  ## generate demo data into data/raw, build everything, print a summ
 		--seed $(DEMO_SEED) --end $(AS_OF) --out $(SEGMART_RAW_DIR)
 	@mkdir -p $(dir $(SEGMART_DB))
 	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}"
+	$(BIN)/python -m segmart.publish --quiet --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 	$(BIN)/python -m segmart.summary --db $(SEGMART_DB)
 
-build: setup  ## dbt build on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed)
+build: setup  ## dbt build on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish
 	@mkdir -p $(dir $(SEGMART_DB))
 	$(BIN)/dbt build $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}")
+	$(BIN)/python -m segmart.publish --db $(SEGMART_DB) --to $(SEGMART_SERVING)
+
+publish: setup  ## copy the marts of the built warehouse to the read-only serving file, atomically
+	$(BIN)/python -m segmart.publish --db $(SEGMART_DB) --to $(SEGMART_SERVING)
+
+export: setup  ## one Parquet + CSV per segment under exports/: contactable, treatment group only
+	$(BIN)/python -m segmart.export --db $(SEGMART_SERVING) --out $(EXPORT_DIR)
 
 test: setup lint pytest  ## ruff, sqlfluff, pytest (with dbt build on generated data)
 
@@ -61,4 +72,4 @@ docs: setup  ## dbt docs generate (needs a built warehouse)
 	$(BIN)/dbt docs generate
 
 clean:  ## remove build output (keeps .venv and data)
-	rm -rf target logs dbt_packages warehouse
+	rm -rf target logs dbt_packages warehouse serving $(EXPORT_DIR)

@@ -1,0 +1,120 @@
+"""Publish the marts of a built warehouse to a read-only serving file for BI tools.
+
+    python -m segmart.publish --db warehouse/segmart.duckdb --to serving/segmart.duckdb
+
+DuckDB allows one writer and no other process while it writes, so BI tools must never open
+the file dbt is building. After a successful `dbt build`, this copies every table of the
+`marts` schema into a new file beside the serving file, checkpoints it, and renames it over
+the serving file in one atomic step (`os.replace`). A reader that opens the serving path
+gets either the previous complete copy or the new complete copy, never a half-written one;
+a reader that already has it open keeps reading its copy until it reconnects.
+
+A failed copy leaves the previous serving file untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = "marts"
+# a small table that tells readers which build they are looking at
+PUBLICATION_TABLE = "publication"
+
+
+class PublishError(RuntimeError):
+    """The warehouse cannot be published; the message says what to fix."""
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = ? and table_schema = ? and table_type = 'BASE TABLE' "
+        "order by table_name",
+        [catalog, SCHEMA],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def publish(db: Path, target: Path, progress=None) -> dict[str, int]:
+    """Copy every `marts` table of `db` to `target` atomically; return rows per table."""
+    say = progress or (lambda _msg: None)
+    if not db.exists():
+        raise PublishError(f"no warehouse at {db}: run `make build` (or `make demo`) first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(staging))
+        try:
+            try:
+                con.execute(f"attach {_literal(str(db))} as warehouse (read_only)")
+            except duckdb.IOException as exc:
+                raise PublishError(
+                    f"cannot open {db} read-only ({exc}); is a dbt build still writing it?"
+                ) from exc
+            tables = mart_tables(con, "warehouse")
+            if not tables:
+                raise PublishError(f"{db} has no tables in schema '{SCHEMA}': run `dbt build`")
+            con.execute(f"create schema {SCHEMA}")
+            for number, table in enumerate(tables, start=1):
+                name = f"{SCHEMA}.{_quote(table)}"
+                con.execute(f"create table {name} as select * from warehouse.{name}")
+                counts[table] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+                say(f"[{number}/{len(tables)}] {table}: {counts[table]:,} rows")
+            con.execute(
+                f"create table {SCHEMA}.{PUBLICATION_TABLE} as select "
+                "cast(? as varchar) as source_database, "
+                "cast(current_timestamp as timestamp) as published_at, "
+                "cast(? as integer) as count_tables",
+                [str(db), len(tables)],
+            )
+            con.execute("detach warehouse")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m segmart.publish", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=Path("warehouse/segmart.duckdb"),
+                        help="the warehouse dbt built (read only)")
+    parser.add_argument("--to", type=Path, default=Path("serving/segmart.duckdb"),
+                        help="the serving file BI tools open read-only")
+    parser.add_argument("--quiet", action="store_true", help="no per-table progress")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        counts = publish(args.db, args.to, progress=None if args.quiet else print)
+    except PublishError as exc:
+        print(f"segmart publish: {exc}", file=sys.stderr)
+        return 1
+    print(f"published {len(counts)} mart tables ({sum(counts.values()):,} rows) "
+          f"to {args.to} in {time.perf_counter() - started:.1f} s; "
+          f"BI tools open it read-only")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
