@@ -1,5 +1,5 @@
 {#- One row per check, date and detail: rejected rows by landing table, reason and date;
-    and, per date, the tracking's purchase events against the orders the shop received.
+    customers kept with a time zone nobody knows; and, per date, the tracking's purchase events against the orders the shop received.
     Flagged rows surface as warnings through the data tests in _monitoring__models.yml. -#}
 {%- set rejected_models = [
     ('events', 'stg_tracking__events_rejected', 'occurred_at'),
@@ -101,6 +101,23 @@ late_events as (
 
 ),
 
+unknown_time_zones as (
+
+    -- customers are kept with an unrecognised time zone; their local hours fall back to UTC
+    select
+        'unknown_time_zones' as check_name,
+        'customers' as source_table,
+        time_zone_raw as detail,
+        cast(coalesce(updated_at, signup_at) as date) as observed_date,
+        cast(count(*) as double) as observed,
+        cast(null as double) as expected,
+        true as is_flagged
+    from {{ ref('stg_crm__customers') }}
+    where has_unknown_time_zone
+    group by time_zone_raw, cast(coalesce(updated_at, signup_at) as date)
+
+),
+
 reconciliation as (
 
     select
@@ -131,6 +148,8 @@ final as (
     select * from rejects_by_day
     union all
     select * from late_events
+    union all
+    select * from unknown_time_zones
     union all
     select * from reconciliation
 

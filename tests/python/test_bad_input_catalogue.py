@@ -1,0 +1,314 @@
+"""The bad-input catalogue: every kind of bad input the landing zone can deliver, fed into a
+real `dbt build`, with its outcome.
+
+Row-level defects end in a `_rejected` model with their reason (or are counted as
+duplicates), and row counts still reconcile. Defects of the whole landing zone or of the
+build's settings stop the build with a message that names the file, folder or var.
+
+Each row-level case is tagged with its name in product_id (events, order lines) or user_id
+(customers), so a failure names the case.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import generate, run_dbt
+
+pytestmark = pytest.mark.e2e
+
+AS_OF = "2025-01-10 00:00:00"
+ts = pd.Timestamp
+
+
+def _event(case: str, **overrides) -> dict:
+    row = {"event_id": f"e_{case}", "event_type": "page_view",
+           "occurred_at": ts("2025-01-05 10:00:00"), "user_id": f"u_{case}",
+           "anonymous_id": None, "page_path": "/", "product_id": case, "price": None,
+           "quantity": 1, "channel": "direct"}
+    return {**row, **overrides}
+
+
+# (case, outcome in staging): "staged", "duplicate" or the reject reason
+EVENT_CASES = [
+    ("valid", "staged"),
+    ("duplicate_same_payload", "duplicate"),
+    ("duplicate_other_payload", "duplicate"),
+    ("missing_event_id", "missing_event_id"),
+    ("no_identity", "missing_identity"),
+    ("blocked_identity", "missing_identity"),
+    ("unknown_event_type", "unknown_event_type"),
+    ("missing_time", "missing_occurred_at"),
+    ("unparseable_time", "unparseable_occurred_at"),
+    ("far_future_time", "occurred_in_future"),
+    ("negative_price", "negative_price"),
+    ("zero_quantity", "invalid_quantity"),
+    ("price_as_castable_text", "staged"),
+    ("price_as_uncastable_text", "unparseable_price"),
+    ("extra_column", "staged"),
+    ("missing_optional_column", "staged"),
+]
+
+ORDER_CASES = [
+    ("valid_line", "staged"),
+    ("missing_order_id", "missing_order_id"),
+    ("missing_user_id", "missing_user_id"),
+    ("unknown_status", "unknown_status"),
+    ("negative_unit_price", "negative_unit_price"),
+    ("zero_quantity_line", "invalid_quantity"),
+    ("unit_price_as_castable_text", "staged"),
+    ("unit_price_as_uncastable_text", "unparseable_unit_price"),
+    ("unparseable_order_time", "unparseable_ordered_at"),
+]
+
+
+def _write(folder: Path, name: str, frame: pd.DataFrame) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(folder / f"{name}.parquet", index=False)
+
+
+def _landing(raw: Path) -> None:
+    # events, file 1: typed as the contract says
+    typed = [
+        _event("valid"),
+        _event("duplicate_same_payload"),
+        _event("duplicate_other_payload"),
+        _event("missing_event_id", event_id=None),
+        _event("no_identity", user_id=None),
+        _event("blocked_identity", user_id="undefined", anonymous_id="0"),
+        _event("unknown_event_type", event_type="teleport"),
+        _event("missing_time", occurred_at=None),
+        _event("far_future_time", occurred_at=ts("2099-01-01")),
+        _event("negative_price", event_type="add_to_cart", price=-5.0),
+        _event("zero_quantity", event_type="add_to_cart", price=5.0, quantity=0),
+    ]
+    _write(raw / "events", "part-1-typed", pd.DataFrame(typed))
+    # events, file 2: a producer that sends times and prices as text, and an extra column
+    text = [
+        _event("unparseable_time", occurred_at="last tuesday"),
+        _event("price_as_castable_text", event_type="add_to_cart", price="12.50"),
+        _event("price_as_uncastable_text", event_type="add_to_cart", price="twelve"),
+        _event("extra_column"),
+    ]
+    frame = pd.DataFrame(text)
+    frame["occurred_at"] = [str(v) for v in frame["occurred_at"]]
+    frame["price"] = [None if v is None or v != v else str(v) for v in frame["price"]]
+    frame["favourite_colour"] = "teal"
+    _write(raw / "events", "part-2-text", frame)
+    # events, file 3: a later load re-delivers two events (one with another payload) and
+    # lacks the optional page_path column
+    redelivered = pd.DataFrame([
+        _event("duplicate_same_payload"),
+        _event("duplicate_other_payload", channel="email"),
+        _event("missing_optional_column"),
+    ]).drop(columns=["page_path"])
+    _write(raw / "events", "part-3-redelivery", redelivered)
+
+    def line(case: str, **overrides) -> dict:
+        row = {"order_id": f"o_{case}", "line_number": 1, "user_id": "u_valid",
+               "ordered_at": ts("2025-01-06 10:00:00", tz="UTC"), "product_id": case,
+               "category": "c", "quantity": 1, "unit_price": 10.0, "status": "completed"}
+        return {**row, **overrides}
+
+    lines = [
+        line("valid_line"),
+        line("missing_order_id", order_id=None),
+        line("missing_user_id", user_id=None),
+        line("unknown_status", status="lost_in_the_post"),
+        line("negative_unit_price", unit_price=-1.0),
+        line("zero_quantity_line", quantity=0),
+    ]
+    _write(raw / "orders", "part-1-typed", pd.DataFrame(lines))
+    text_lines = pd.DataFrame([
+        line("unit_price_as_castable_text", unit_price="9.99"),
+        line("unit_price_as_uncastable_text", unit_price="free"),
+        line("unparseable_order_time", ordered_at="yesterday-ish"),
+        line("valid_line"),  # the same line delivered again in a later file
+    ])
+    text_lines["ordered_at"] = [str(v) for v in text_lines["ordered_at"]]
+    text_lines["unit_price"] = [str(v) for v in text_lines["unit_price"]]
+    _write(raw / "orders", "part-2-text", text_lines)
+
+    def customer(user: str, **overrides) -> dict:
+        row = {"user_id": user, "email": f"{user}@example.com", "signup_at": ts("2024-06-01"),
+               "timezone": "Europe/Paris", "marketing_consent": True,
+               "updated_at": ts("2024-06-01")}
+        return {**row, **overrides}
+
+    _write(raw / "customers", "part-1", pd.DataFrame([
+        customer("u_valid"),
+        customer("u_listed_twice", email="old@example.com"),
+        customer("u_listed_twice", email="new@example.com", updated_at=ts("2024-09-01"),
+                 marketing_consent=False),
+        customer("u_unknown_time_zone", timezone="Mars/Olympus_Mons"),
+        customer(None),
+    ]))
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory):
+    work = tmp_path_factory.mktemp("catalogue")
+    raw = work / "raw"
+    _landing(raw)
+    db = work / "catalogue.duckdb"
+    # a dozen hand-made persons are too few to cluster: leave the ml models out
+    result = run_dbt(["build", "--exclude", "path:models/marts/ml",
+                      "--vars", json.dumps({"as_of": AS_OF})], raw, db, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return raw, db
+
+
+def _query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize(("case", "outcome"), EVENT_CASES)
+def test_event_case(catalogue, case, outcome):
+    _, db = catalogue
+    staged = _query(db, f"select count(*) from staging.stg_tracking__events "
+                        f"where product_id = '{case}'")[0][0]
+    reasons = [r[0] for r in _query(db, f"select reject_reason from "
+                                        f"staging.stg_tracking__events_rejected "
+                                        f"where product_id = '{case}'")]
+    if outcome in ("staged", "duplicate"):
+        assert (staged, reasons) == (1, []), "one copy staged, nothing rejected"
+    else:
+        assert (staged, reasons) == (0, [outcome])
+
+
+@pytest.mark.parametrize(("case", "outcome"), ORDER_CASES)
+def test_order_line_case(catalogue, case, outcome):
+    _, db = catalogue
+    staged = _query(db, f"select count(*) from staging.stg_shop__order_lines "
+                        f"where product_id = '{case}'")[0][0]
+    reasons = [r[0] for r in _query(db, f"select reject_reason from "
+                                        f"staging.stg_shop__order_lines_rejected "
+                                        f"where product_id = '{case}'")]
+    expected = (1, []) if outcome == "staged" else (0, [outcome])
+    if case == "valid_line":  # delivered twice: the repeat is rejected
+        expected = (1, ["duplicate_order_line"])
+    assert (staged, reasons) == expected
+
+
+def test_a_repeated_order_line_is_rejected_after_its_first_delivery(catalogue):
+    _, db = catalogue
+    assert _query(db, "select source_file from staging.stg_shop__order_lines_rejected "
+                      "where reject_reason = 'duplicate_order_line'")[0][0].endswith(
+        "part-2-text.parquet")
+
+
+def test_text_values_that_cast_keep_their_value(catalogue):
+    _, db = catalogue
+    assert _query(db, "select price from staging.stg_tracking__events "
+                      "where product_id = 'price_as_castable_text'") == [(12.5,)]
+    assert _query(db, "select unit_price from staging.stg_shop__order_lines "
+                      "where product_id = 'unit_price_as_castable_text'") == [(9.99,)]
+
+
+def test_the_first_delivery_of_a_duplicate_wins(catalogue):
+    _, db = catalogue
+    channel, source = _query(db, "select channel, source_file from staging.stg_tracking__events "
+                                 "where event_id = 'e_duplicate_other_payload'")[0]
+    assert channel == "direct" and source.endswith("part-1-typed.parquet")
+
+
+def test_a_customer_listed_twice_keeps_the_latest_version(catalogue):
+    _, db = catalogue
+    rows = _query(db, "select email, has_marketing_consent from staging.stg_crm__customers "
+                      "where user_id = 'u_listed_twice'")
+    assert rows == [("new@example.com", False)]
+    assert _query(db, "select reject_reason from staging.stg_crm__customers_rejected") == [
+        ("missing_user_id",)]
+
+
+def test_an_unknown_time_zone_is_kept_flagged_and_counted(catalogue):
+    _, db = catalogue
+    assert _query(db, "select time_zone, has_unknown_time_zone from marts.user_profiles "
+                      "where user_id = 'u_unknown_time_zone'") == [(None, True)]
+    assert _query(db, "select detail, observed from marts.data_quality "
+                      "where check_name = 'unknown_time_zones'") == [("Mars/Olympus_Mons", 1.0)]
+
+
+def test_row_counts_reconcile_and_every_reject_is_counted_by_reason_and_day(catalogue):
+    raw, db = catalogue
+    counts = {r[0]: r[1:] for r in _query(db, """
+        select source_table, raw_rows, staged_rows, duplicate_rows, rejected_rows, reconciles
+        from marts.data_quality_row_counts""")}
+    landed = {table: sum(len(pd.read_parquet(p)) for p in (raw / table).glob("*.parquet"))
+              for table in ("events", "orders", "customers")}
+    event_rejects = sum(o not in ("staged", "duplicate") for _, o in EVENT_CASES)
+    order_rejects = sum(o != "staged" for _, o in ORDER_CASES) + 1  # + the repeated line
+    assert counts["events"] == (landed["events"], 6, 2, event_rejects, True)
+    assert counts["orders"] == (landed["orders"], 2, 0, order_rejects, True)
+    assert counts["customers"] == (landed["customers"], 3, 1, 1, True)
+    by_reason = dict(_query(db, """
+        select source_table || ':' || detail, sum(observed) from marts.data_quality
+        where check_name = 'rejected_rows' group by 1"""))
+    for table, cases in (("events", EVENT_CASES), ("orders", ORDER_CASES)):
+        for outcome in {o for _, o in cases} - {"staged", "duplicate"}:
+            expected = sum(o == outcome for _, o in cases)
+            assert by_reason.pop(f"{table}:{outcome}") == expected, outcome
+    assert by_reason == {"customers:missing_user_id": 1, "orders:duplicate_order_line": 1}
+    days = _query(db, "select observed_date from marts.data_quality "
+                      "where check_name = 'rejected_rows' and detail = 'negative_price'")
+    assert [str(d[0]) for d in days] == ["2025-01-05"]
+
+
+def test_a_corrupt_parquet_file_is_named(catalogue, tmp_path):
+    raw, _ = catalogue
+    copy = tmp_path / "raw"
+    shutil.copytree(raw, copy)
+    (copy / "events" / "part-9-truncated.parquet").write_bytes(b"PAR1 cut off mid-transfer")
+    result = run_dbt(["build", "--exclude", "path:models/marts/ml",
+                      "--vars", json.dumps({"as_of": AS_OF})], copy, tmp_path / "x.duckdb",
+                     tmp_path)
+    assert result.returncode != 0
+    assert str(copy / "events" / "part-9-truncated.parquet") in result.stdout
+
+
+# --- defects of the whole landing zone or of the settings stop the build ------------------
+
+def test_missing_landing_folder_names_the_path(tmp_path):
+    result = run_dbt(["build"], tmp_path / "nowhere", tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert f"{tmp_path / 'nowhere'}/events" in result.stdout
+    assert "SEGMART_RAW_DIR" in result.stdout
+
+
+def test_empty_landing_folder_names_the_path(tmp_path):
+    raw = tmp_path / "raw"
+    generate(raw, users=100)
+    for part in (raw / "orders").glob("*.parquet"):
+        part.unlink()
+    result = run_dbt(["build"], raw, tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert f"{raw}/orders" in result.stdout
+
+
+def test_unparseable_as_of_names_the_var(catalogue, tmp_path):
+    raw, _ = catalogue
+    result = run_dbt(["build", "--vars", "{as_of: '2025-02-30'}"], raw,
+                     tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert "var 'as_of' must be 'latest' or a UTC timestamp" in result.stdout
+    assert "2025-02-30" in result.stdout
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ({"segmart_dormant_days": -3}, "var 'segmart_dormant_days' must be a whole number >= 1"),
+    ({"segmart_evening_browsers_min_share": 1.5},
+     "var 'segmart_evening_browsers_min_share' must be a number from 0 to 1"),
+])
+def test_bad_rule_var_names_the_var(catalogue, tmp_path, override, message):
+    raw, _ = catalogue
+    result = run_dbt(["compile", "-s", "tag:segment", "--vars", json.dumps(override)],
+                     raw, tmp_path / "x.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert message in result.stdout
