@@ -11,6 +11,7 @@ export SEGMART_DB ?= warehouse/segmart.duckdb
 # what BI tools and the export read: a published copy of the marts, never locked by a build
 SEGMART_SERVING ?= serving/segmart.duckdb
 EXPORT_DIR ?= exports
+DASHBOARD_PORT ?= 8050
 export DBT_PROFILES_DIR := $(CURDIR)
 # dbt: no anonymous usage stats, no version check (only package registries are reachable)
 export DO_NOT_TRACK := 1
@@ -22,7 +23,7 @@ DEMO_DAYS ?= 120
 DEMO_SEED ?= 7
 AS_OF ?= 2025-01-01
 
-.PHONY: help setup demo test lint ruff sqlfluff pytest build publish export docs clean
+.PHONY: help setup browser demo test lint ruff sqlfluff pytest build publish export dashboard docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +36,17 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 setup: $(VENV)/.installed  ## create .venv and install the pinned dependencies (idempotent)
+
+# the dashboard test opens the page in a real browser: Debian's chromium package
+browser:  ## install Debian's chromium for the dashboard test (root or sudo; idempotent)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
+	  else echo "segmart: the dashboard test needs Debian's chromium: run 'apt-get install chromium' as root"; exit 1; fi; \
+	  echo "installing Debian's chromium (once) ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
+	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } \
+	    || { echo "segmart: could not install Debian's chromium; install the package 'chromium' and rerun"; exit 1; }; }
 
 demo: setup  ## generate demo data into data/raw, build everything, print a summary
 	$(BIN)/python -m segmart.generate --users $(DEMO_USERS) --days $(DEMO_DAYS) \
@@ -55,7 +67,7 @@ publish: setup  ## copy the marts of the built warehouse to the read-only servin
 export: setup  ## one Parquet + CSV per segment under exports/: contactable, treatment group only
 	$(BIN)/python -m segmart.export --db $(SEGMART_SERVING) --out $(EXPORT_DIR)
 
-test: setup lint pytest  ## ruff, sqlfluff, pytest (with dbt build on generated data)
+test: setup browser lint pytest  ## ruff, sqlfluff, pytest (with dbt build on generated data, and the dashboard in Chromium)
 
 lint: ruff sqlfluff  ## both linters
 
@@ -65,11 +77,14 @@ ruff: setup
 sqlfluff: setup
 	SEGMART_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/singular
 
-pytest: setup
+pytest: setup browser
 	$(BIN)/pytest
+
+dashboard: setup  ## build the segment dashboard from the serving file and serve it on localhost:$(DASHBOARD_PORT)
+	$(BIN)/python -m segmart.dashboard --db $(SEGMART_SERVING) --out dashboard --serve --port $(DASHBOARD_PORT)
 
 docs: setup  ## dbt docs generate (needs a built warehouse)
 	$(BIN)/dbt docs generate
 
 clean:  ## remove build output (keeps .venv and data)
-	rm -rf target logs dbt_packages warehouse serving $(EXPORT_DIR)
+	rm -rf target logs dbt_packages warehouse serving dashboard test-artifacts $(EXPORT_DIR)
