@@ -23,7 +23,7 @@ DEMO_DAYS ?= 120
 DEMO_SEED ?= 7
 AS_OF ?= 2025-01-01
 
-.PHONY: help setup browser demo test lint ruff sqlfluff pytest build publish export dashboard docs clean
+.PHONY: help setup browser demo demo-real test lint ruff sqlfluff pytest build publish export dashboard docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,19 @@ demo: setup  ## generate demo data into data/raw, build everything, print a summ
 	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}"
 	$(BIN)/python -m segmart.publish --quiet --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 	$(BIN)/python -m segmart.summary --db $(SEGMART_DB)
+
+REAL_DATA ?= ../shared/data/online_retail.parquet
+REAL_RAW_DIR ?= data/online_retail
+REAL_DB ?= warehouse/online_retail.duckdb
+REAL_SERVING ?= serving/online_retail.duckdb
+
+demo-real: setup  ## real data: UCI Online Retail (../shared/data) through the adapter, dbt build, summary
+	$(BIN)/python -m segmart.online_retail --source $(REAL_DATA) --out $(REAL_RAW_DIR)
+	@mkdir -p $(dir $(REAL_DB))
+	SEGMART_RAW_DIR=$(REAL_RAW_DIR) SEGMART_DB=$(REAL_DB) \
+		$(BIN)/dbt build --vars "$$($(BIN)/python -m segmart.online_retail --dbt-vars)"
+	$(BIN)/python -m segmart.publish --quiet --db $(REAL_DB) --to $(REAL_SERVING)
+	$(BIN)/python -m segmart.summary --db $(REAL_DB)
 
 build: setup  ## dbt build on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish
 	@mkdir -p $(dir $(SEGMART_DB))

@@ -61,6 +61,7 @@ ORDER_CASES = [
     ("missing_user_id", "missing_user_id"),
     ("unknown_status", "unknown_status"),
     ("negative_unit_price", "negative_unit_price"),
+    ("zero_unit_price", "zero_unit_price"),
     ("zero_quantity_line", "invalid_quantity"),
     ("unit_price_as_castable_text", "staged"),
     ("unit_price_as_uncastable_text", "unparseable_unit_price"),
@@ -122,6 +123,7 @@ def _landing(raw: Path) -> None:
         line("missing_user_id", user_id=None),
         line("unknown_status", status="lost_in_the_post"),
         line("negative_unit_price", unit_price=-1.0),
+        line("zero_unit_price", unit_price=0.0),
         line("zero_quantity_line", quantity=0),
     ]
     _write(raw / "orders", "part-1-typed", pd.DataFrame(lines))

@@ -67,6 +67,8 @@ checked as (
             when kept.quantity <= 0 then 'invalid_quantity'
             when kept.unit_price is null then 'unparseable_unit_price'
             when kept.unit_price < 0 then 'negative_unit_price'
+            -- a line at price zero (a free sample, a stock write-off) is not a purchase
+            when kept.unit_price = 0 then 'zero_unit_price'
             when statuses.status is null then 'unknown_status'
         end as row_reject_reason
     from kept

@@ -1,0 +1,137 @@
+"""Real data end to end: the UCI Online Retail data set through the adapter and `dbt build`.
+
+The expectations are computed from the source file with pandas, independently of the
+adapter's and the models' SQL; the BTYD columns are checked against lifetimes, whose own
+documentation uses this very data set.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_ROOT, run_dbt
+from segmart.online_retail import DBT_VARS, AdapterError, convert
+
+pytestmark = pytest.mark.e2e
+
+SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "online_retail.parquet"
+EVENT_RULES = {"cart_abandoners", "high_value_cart_abandoners", "high_intent",
+               "highly_active_users", "infrequent_evening_browsers", "repeat_product_viewers"}
+
+
+@pytest.fixture(scope="module")
+def source() -> pd.DataFrame:
+    assert SOURCE.exists(), f"the real data set is expected at {SOURCE} (../shared/data)"
+    return pd.read_parquet(SOURCE)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    work = tmp_path_factory.mktemp("online_retail")
+    raw = work / "raw"
+    counts = convert(SOURCE, raw)
+    db = work / "online_retail.duckdb"
+    result = run_dbt(["build", "--vars", json.dumps(DBT_VARS)], raw, db, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return raw, db, counts
+
+
+def _query(db, sql):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _valid_lines(source: pd.DataFrame) -> pd.DataFrame:
+    """The order lines the contract keeps, derived from the source with pandas."""
+    lines = source[source["CustomerID"].notna() & (source["UnitPrice"] > 0)]
+    return lines.drop_duplicates()
+
+
+def test_the_adapter_lands_every_source_line(real, source):
+    raw, _, counts = real
+    assert counts["source"] == counts["orders"] == len(source)
+    orders = pd.read_parquet(raw / "orders")
+    # UK local time to UTC: a summer invoice (BST) moves one hour back, a winter one not
+    summer = source[source["InvoiceDate"].dt.month == 7].iloc[0]
+    landed = orders[(orders["order_id"] == summer["InvoiceNo"])]["ordered_at"].iloc[0]
+    assert landed == pd.Timestamp(summer["InvoiceDate"]).tz_localize("UTC") - pd.Timedelta("1h")
+    winter = source[source["InvoiceDate"].dt.month == 1].iloc[0]
+    landed = orders[(orders["order_id"] == winter["InvoiceNo"])]["ordered_at"].iloc[0]
+    assert landed == pd.Timestamp(winter["InvoiceDate"]).tz_localize("UTC")
+    statuses = orders["status"].value_counts().to_dict()
+    assert statuses["cancelled"] == source["InvoiceNo"].str.startswith("C").sum()
+    assert (orders["quantity"] > 0).all()
+
+
+def test_row_counts_reconcile_and_rejects_follow_the_source(real, source):
+    _, db, _ = real
+    raw_rows, staged, duplicates, rejected, reconciles = _query(db, """
+        select raw_rows, staged_rows, duplicate_rows, rejected_rows, reconciles
+        from marts.data_quality_row_counts where source_table = 'orders'""")[0]
+    assert raw_rows == len(source) == staged + duplicates + rejected and reconciles
+    reasons = dict(_query(db, "select reject_reason, count(*) from "
+                              "staging.stg_shop__order_lines_rejected group by 1"))
+    with_customer = source[source["CustomerID"].notna()]
+    assert reasons["missing_user_id"] == source["CustomerID"].isna().sum()
+    assert reasons["zero_unit_price"] == (with_customer["UnitPrice"] == 0).sum()
+    assert reasons.get("negative_unit_price", 0) == (with_customer["UnitPrice"] < 0).sum()
+    valid = _valid_lines(source)
+    assert reasons["duplicate_order_line"] == (
+        len(source[source["CustomerID"].notna() & (source["UnitPrice"] > 0)]) - len(valid))
+    assert staged == len(valid)
+    persons = _query(db, "select count(*) from marts.user_profiles")[0][0]
+    assert persons == source["CustomerID"].nunique()
+
+
+def test_btyd_columns_match_lifetimes(real, source):
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    _, db, _ = real
+    valid = _valid_lines(source)
+    completed = valid[~valid["InvoiceNo"].str.startswith("C") & (valid["Quantity"] > 0)]
+    completed = completed.assign(
+        user_id="c" + completed["CustomerID"].astype(int).astype(str),
+        revenue=completed["Quantity"] * completed["UnitPrice"],
+        ordered_at=completed["InvoiceDate"].dt.tz_localize("Europe/London").dt.tz_convert(None))
+    orders = completed.groupby("InvoiceNo").agg(user_id=("user_id", "min"),
+                                                ordered_at=("ordered_at", "min"),
+                                                revenue=("revenue", "sum"))
+    expected = summary_data_from_transaction_data(
+        orders, "user_id", "ordered_at", monetary_value_col="revenue",
+        observation_period_end=pd.Timestamp(DBT_VARS["as_of"]), freq="D").sort_index()
+    with duckdb.connect(str(db), read_only=True) as con:
+        actual = con.execute(
+            "select user_id, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value "
+            "from marts.user_features where btyd_frequency is not null order by user_id"
+        ).df().set_index("user_id")
+    assert len(expected) > 4000
+    assert list(actual.index) == list(expected.index)
+    np.testing.assert_array_equal(actual["btyd_frequency"], expected["frequency"])
+    np.testing.assert_allclose(actual["btyd_recency"], expected["recency"])
+    np.testing.assert_allclose(actual["btyd_t"], expected["T"])
+    np.testing.assert_allclose(actual["btyd_monetary_value"], expected["monetary_value"],
+                               rtol=1e-9, atol=1e-9)
+
+
+def test_order_based_rules_and_clusters_run_event_rules_are_empty(real):
+    _, db, _ = real
+    sizes = dict(_query(db, "select segment, count_members from marts.segment_summary"))
+    for segment in ("dormant_users", "churn_risk", "rfm_champions", "rfm_at_risk",
+                    "rfm_hibernating"):
+        assert sizes[segment] > 0, segment
+    assert {s for s in EVENT_RULES if sizes[s] > 0} == set()
+    clustered, clusters = _query(db, "select count(*), count(distinct cluster_id) "
+                                     "from marts.user_clusters")[0]
+    assert clustered > 2000 and clusters >= 2
+    features = {r[0] for r in _query(db, "select distinct feature from marts.cluster_profiles")}
+    assert features == {f.strip() for f in DBT_VARS["segmart_clustering_features"].split(",")}
+
+
+def test_a_missing_source_names_the_path(tmp_path):
+    with pytest.raises(AdapterError, match="online_retail.parquet"):
+        convert(tmp_path / "online_retail.parquet", tmp_path / "raw")
