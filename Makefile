@@ -52,7 +52,8 @@ demo: setup  ## generate demo data into data/raw, build everything, print a summ
 	$(BIN)/python -m segmart.generate --users $(DEMO_USERS) --days $(DEMO_DAYS) \
 		--seed $(DEMO_SEED) --end $(AS_OF) --out $(SEGMART_RAW_DIR)
 	@mkdir -p $(dir $(SEGMART_DB))
-	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}"
+	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}" \
+		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
 	$(BIN)/python -m segmart.publish --quiet --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 	$(BIN)/python -m segmart.summary --db $(SEGMART_DB)
 
@@ -65,13 +66,15 @@ demo-real: setup  ## real data: UCI Online Retail (../shared/data) through the a
 	$(BIN)/python -m segmart.online_retail --source $(REAL_DATA) --out $(REAL_RAW_DIR)
 	@mkdir -p $(dir $(REAL_DB))
 	SEGMART_RAW_DIR=$(REAL_RAW_DIR) SEGMART_DB=$(REAL_DB) \
-		$(BIN)/dbt build --vars "$$($(BIN)/python -m segmart.online_retail --dbt-vars)"
+		$(BIN)/dbt build --vars "$$($(BIN)/python -m segmart.online_retail --dbt-vars)" \
+		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
 	$(BIN)/python -m segmart.publish --quiet --db $(REAL_DB) --to $(REAL_SERVING)
 	$(BIN)/python -m segmart.summary --db $(REAL_DB)
 
 build: setup  ## dbt build on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish
 	@mkdir -p $(dir $(SEGMART_DB))
-	$(BIN)/dbt build $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}")
+	$(BIN)/dbt build $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") \
+		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
 	$(BIN)/python -m segmart.publish --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 
 publish: setup  ## copy the marts of the built warehouse to the read-only serving file, atomically
