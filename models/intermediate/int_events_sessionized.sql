@@ -1,14 +1,64 @@
 {#- Every stitched event with its session. A new session starts when the gap to the person's
     previous event is more than segmart_session_gap_minutes; a session is also cut every
-    segmart_session_max_minutes from its start, so none is longer than that. -#}
-{%- set gap_seconds = var('segmart_session_gap_minutes') * 60 %}
-{%- set max_seconds = var('segmart_session_max_minutes') * 60 %}
+    segmart_session_max_minutes from its start, so none is longer than that.
+
+    Incremental (delete+insert on event_id): a build re-sessionizes the whole history of
+    every person whose events changed in int_events_stitched (new, late, re-stitched to or
+    away from them, moved in local time), so a session that spans two builds is one session,
+    exactly as a full refresh makes it. Events no longer in int_events_stitched are deleted
+    by the post-hook. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=[
+        "delete from {{ this }} where event_id not in "
+        ~ "(select event_id from {{ ref('int_events_stitched') }})",
+    ],
+) }}
+{%- set gap_seconds = positive_var('segmart_session_gap_minutes') * 60 %}
+{%- set max_seconds = positive_var('segmart_session_max_minutes') * 60 %}
 
 with
 
-events as (
+stitched as (
 
     select * from {{ ref('int_events_stitched') }}
+
+),
+
+{% if is_incremental() %}
+changed_persons as (
+
+    -- persons who gained an event, or whose event moved in time zone
+    select stitched.user_id
+    from stitched
+    left join {{ this }} as stored
+        on stitched.event_id = stored.event_id
+    where stored.event_id is null
+        or stored.user_id != stitched.user_id
+        or stored.time_zone is distinct from stitched.time_zone
+    union
+    -- persons who lost an event (re-stitched away from them, or gone)
+    select stored.user_id
+    from {{ this }} as stored
+    left join stitched
+        on stored.event_id = stitched.event_id
+    where stitched.event_id is null
+        or stored.user_id != stitched.user_id
+
+),
+
+{% endif %}
+events as (
+
+    select stitched.*
+    from stitched
+    {% if is_incremental() -%}
+        inner join changed_persons
+            on stitched.user_id = changed_persons.user_id
+    {%- endif %}
 
 ),
 
@@ -101,7 +151,6 @@ final as (
         occurred_at,
         occurred_at_local,
         time_zone,
-        days_before_as_of,
         page_path,
         product_id,
         category,

@@ -1,6 +1,31 @@
 {#- Every valid event at or before as_of with the person it belongs to (user_id): its own
     login if it has one, else its device's person (int_identity_map), else the device id
-    itself. Persons with an erasure request are left out. -#}
+    itself. Persons with an erasure request are left out.
+
+    Incremental (delete+insert on event_id): a build (re)writes the events of the last
+    segmart_lookback_days before the newest stored event, plus every event whose person has
+    changed since the stored build: devices stitched to someone else (a first login moves the
+    device's earlier anonymous events to the person) and persons whose CRM time zone changed.
+    Rows after as_of (a build at an earlier as_of) and rows of erased persons are deleted by
+    the hooks. Events that land later than the lookback wait for the next --full-refresh;
+    data_quality counts them (events_awaiting_full_refresh). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}delete from {{ this }} where occurred_at > "
+        ~ "(select as_of from {{ ref('int_as_of_resolved') }}){% else %}select 1{% endif %}",
+    ],
+    post_hook=[
+        "delete from {{ this }} where user_id in "
+        ~ "(select user_id from {{ ref('stg_crm__deletion_requests') }}) "
+        ~ "or anonymous_id in (select anonymous_id from {{ this }} where login_user_id in "
+        ~ "(select user_id from {{ ref('stg_crm__deletion_requests') }}))",
+    ],
+) }}
+
 with
 
 events as (
@@ -39,6 +64,61 @@ as_of as (
 
 ),
 
+{% if is_incremental() %}
+stored_devices as (
+
+    -- the person each device's logged-out events went to in the stored build
+    select distinct
+        anonymous_id,
+        user_id
+    from {{ this }}
+    where login_user_id is null and anonymous_id is not null
+
+),
+
+restitched_devices as (
+
+    select stored_devices.anonymous_id
+    from stored_devices
+    left join identity_map
+        on stored_devices.anonymous_id = identity_map.anonymous_id
+    where stored_devices.user_id
+        != coalesce(identity_map.user_id, stored_devices.anonymous_id)
+
+),
+
+stored_time_zones as (
+
+    select distinct
+        user_id,
+        time_zone
+    from {{ this }}
+
+),
+
+rezoned_persons as (
+
+    select stored_time_zones.user_id
+    from stored_time_zones
+    left join customers
+        on stored_time_zones.user_id = customers.user_id
+    where stored_time_zones.time_zone is distinct from customers.time_zone
+
+),
+
+batch_start as (
+
+    select
+        coalesce(
+            {{ dbt.dateadd('day', '-' ~ positive_var('segmart_lookback_days', 0),
+                           'max(occurred_at)') }},
+            cast('1900-01-01' as timestamp)
+        ) as batch_start
+    from {{ this }}
+
+),
+{% endif %}
+
 stitched as (
 
     select
@@ -49,7 +129,6 @@ stitched as (
         events.user_id as login_user_id,
         events.event_type,
         events.occurred_at,
-        {{ whole_days_between('events.occurred_at', 'as_of.as_of') }} as days_before_as_of,
         events.page_path,
         events.product_id,
         events.category,
@@ -79,6 +158,13 @@ final as (
     left join deletion_requests
         on stitched.user_id = deletion_requests.user_id
     where deletion_requests.user_id is null
+    {% if is_incremental() %}
+        and (
+            stitched.occurred_at > (select batch_start from batch_start)
+            or stitched.anonymous_id in (select anonymous_id from restitched_devices)
+            or stitched.user_id in (select user_id from rezoned_persons)
+        )
+    {% endif %}
 
 )
 

@@ -20,9 +20,21 @@
 
 with
 
+as_of as (
+
+    select as_of from {{ ref('int_as_of_resolved') }}
+
+),
+
 events as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    -- the day bucket is counted here, not stored upstream: the event tables are incremental
+    -- and must not change when as_of moves on
+    select
+        sessionized.*,
+        {{ whole_days_between('sessionized.occurred_at', 'as_of.as_of') }} as days_before_as_of
+    from {{ ref('int_events_sessionized') }} as sessionized
+    cross join as_of
 
 ),
 
@@ -38,11 +50,6 @@ orders as (
 
 ),
 
-as_of as (
-
-    select as_of from {{ ref('int_as_of_resolved') }}
-
-),
 
 events_by_day as (
 

@@ -2,17 +2,26 @@
     int_user_days_aggregated): views, cart adds and completed order lines of that product. -#}
 with
 
+as_of as (
+
+    select as_of from {{ ref('int_as_of_resolved') }}
+
+),
+
 events as (
 
     select
-        user_id,
-        product_id,
-        category,
-        event_type,
-        occurred_at,
-        days_before_as_of
-    from {{ ref('int_events_sessionized') }}
-    where event_type in ('product_view', 'add_to_cart') and product_id is not null
+        sessionized.user_id,
+        sessionized.product_id,
+        sessionized.category,
+        sessionized.event_type,
+        sessionized.occurred_at,
+        {{ whole_days_between('sessionized.occurred_at', 'as_of.as_of') }} as days_before_as_of
+    from {{ ref('int_events_sessionized') }} as sessionized
+    cross join as_of
+    where
+        sessionized.event_type in ('product_view', 'add_to_cart')
+        and sessionized.product_id is not null
 
 ),
 

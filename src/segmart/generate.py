@@ -114,8 +114,9 @@ class Config:
         """Raise ``ValueError`` with a readable message for impossible settings."""
         if self.users < 1:
             raise ValueError("--users must be at least 1")
-        if self.days < 14:
-            raise ValueError("--days must be at least 14 (the longest rule window is 120)")
+        if self.days < 40:
+            raise ValueError("--days must be at least 40 (dormant persons are planted 35 "
+                             "or more days before the end)")
         for name in ("duplicate_rate", "bad_rate", "customer_duplicate_rate", "late_rate",
                      "unknown_time_zone_rate", "deletion_rate", "visitor_share"):
             value = getattr(self, name)

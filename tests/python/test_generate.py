@@ -143,7 +143,7 @@ def test_persons_are_written_chunk_by_chunk(tmp_path):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--users", "0"], "--users must be at least 1"),
-    (["--days", "7"], "--days must be at least 14"),
+    (["--days", "30"], "--days must be at least 40"),
     (["--duplicate-rate", "1.5"], "--duplicate-rate must be in [0, 1)"),
     (["--end", "yesterday"], "--end must be an ISO timestamp"),
 ])

@@ -101,6 +101,31 @@ late_events as (
 
 ),
 
+events_awaiting_full_refresh as (
+
+    -- visible events that landed after the incremental lookback had passed their day: the
+    -- event tables have not taken them in; the next --full-refresh does
+    select
+        'events_awaiting_full_refresh' as check_name,
+        'events' as source_table,
+        'older than segmart_lookback_days ({{ positive_var('segmart_lookback_days', 0) }}) '
+        || 'when they landed; counted by the next --full-refresh' as detail,
+        cast(staged.occurred_at as date) as observed_date,
+        cast(count(*) as double) as observed,
+        cast(null as double) as expected,
+        true as is_flagged
+    from {{ ref('stg_tracking__events') }} as staged
+    inner join {{ ref('int_as_of_resolved') }} as as_of
+        on staged.occurred_at <= as_of.as_of
+    left join {{ ref('int_events_stitched') }} as stitched
+        on staged.event_id = stitched.event_id
+    left join {{ ref('stg_crm__deletion_requests') }} as deletion_requests
+        on coalesce(stitched.user_id, staged.user_id) = deletion_requests.user_id
+    where stitched.event_id is null and deletion_requests.user_id is null
+    group by cast(staged.occurred_at as date)
+
+),
+
 unknown_time_zones as (
 
     -- customers are kept with an unrecognised time zone; their local hours fall back to UTC
@@ -150,6 +175,8 @@ final as (
     select * from late_events
     union all
     select * from unknown_time_zones
+    union all
+    select * from events_awaiting_full_refresh
     union all
     select * from reconciliation
 

@@ -10,15 +10,23 @@ cart_abandoners as (
 
 ),
 
+as_of as (
+
+    select as_of from {{ ref('int_as_of_resolved') }}
+
+),
+
 cart_events as (
 
     select
-        user_id,
-        occurred_at,
-        {{ money('coalesce(price, 0) * quantity') }} as cart_line_value
-    from {{ ref('int_events_sessionized') }}
-    where event_type = 'add_to_cart'
-        and days_before_as_of < {{ positive_var('segmart_cart_abandoners_window_days') }}
+        sessionized.user_id,
+        sessionized.occurred_at,
+        {{ money('coalesce(sessionized.price, 0) * sessionized.quantity') }} as cart_line_value
+    from {{ ref('int_events_sessionized') }} as sessionized
+    cross join as_of
+    where sessionized.event_type = 'add_to_cart'
+        and {{ whole_days_between('sessionized.occurred_at', 'as_of.as_of') }}
+        < {{ positive_var('segmart_cart_abandoners_window_days') }}
 
 ),
 

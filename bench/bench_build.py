@@ -1,0 +1,174 @@
+"""Benchmark `dbt build`: a full build, then one more day landed and built again.
+
+    .venv/bin/python bench/bench_build.py                  # 1 M and 10 M events
+    .venv/bin/python bench/bench_build.py --events 1000000 # one size
+    .venv/bin/python bench/bench_build.py --with-100m      # adds 100 M events (long)
+
+For each size it generates demo data (about 42 events per person over 120 days), holds the
+last day back, runs a full build (`--full-refresh`) at the day before, lands the held-back
+day and builds again at the end date. Each phase prints wall time, peak memory of the dbt
+process, events per second and the slowest models (from run_results.json); the figures are
+also written to bench/results.md. Asserts nothing: the machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT = Path(sys.executable).parent / "dbt"
+EVENTS_PER_PERSON = 42
+END = datetime(2025, 1, 1)
+TABLES_WITH_TIME = {"events": "occurred_at", "orders": "ordered_at"}
+
+# Runs one command and reports its peak RSS (ru_maxrss of its children), so every phase is
+# measured on its own.
+MEASURE = """
+import resource, subprocess, sys, json
+code = subprocess.run(sys.argv[1:]).returncode
+print(json.dumps({"rc": code,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def _env(raw: Path, db: Path, work: Path) -> dict[str, str]:
+    return {**os.environ, "SEGMART_RAW_DIR": str(raw), "SEGMART_DB": str(db),
+            "DBT_PROFILES_DIR": str(ROOT), "DBT_TARGET_PATH": str(work / "target"),
+            "DBT_LOG_PATH": str(work / "logs"), "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def generate(events: int, raw: Path) -> int:
+    persons = max(1000, events // EVENTS_PER_PERSON)
+    print(f"generating about {events:,} events ({persons:,} persons) into {raw}/ ...",
+          flush=True)
+    subprocess.run([sys.executable, "-m", "segmart.generate", "--users", str(persons),
+                    "--days", "120", "--end", END.strftime("%Y-%m-%d"), "--out", str(raw)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return persons
+
+
+def hold_back_last_day(raw: Path, later: Path) -> dict[str, int]:
+    """Move every event and order line of the last day into later/ (the next load)."""
+    cutoff = (END - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    held: dict[str, int] = {}
+    for table, column in TABLES_WITH_TIME.items():
+        files = sorted((raw / table).glob("*.parquet"))
+        source = "[" + ", ".join(f"'{p}'" for p in files) + "]"
+        (later / table).mkdir(parents=True, exist_ok=True)
+        kept = raw / table / "kept.parquet.tmp"
+        select = f"select * from read_parquet({source}, union_by_name = true)"
+        con.execute(f"copy ({select} where {column} > timestamp '{cutoff}') "
+                    f"to '{later / table / 'part-later.parquet'}' (format parquet)")
+        con.execute(f"copy ({select} where not ({column} > timestamp '{cutoff}') "
+                    f"or {column} is null) to '{kept}' (format parquet)")
+        held[table] = con.execute(
+            f"select count(*) from '{later / table / 'part-later.parquet'}'").fetchall()[0][0]
+        for p in files:
+            p.unlink()
+        kept.rename(raw / table / "part-0.parquet")
+    return held
+
+
+def land(later: Path, raw: Path) -> None:
+    for table in TABLES_WITH_TIME:
+        shutil.move(str(later / table / "part-later.parquet"), raw / table / "part-later.parquet")
+
+
+def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
+              events: int) -> dict:
+    print(f"  {name}: dbt {' '.join(args)}", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(DBT), *args],
+                          env=_env(raw, db, work), capture_output=True, text=True, cwd=ROOT,
+                          check=False)
+    wall = time.perf_counter() - started
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if figures["rc"] != 0:
+        log = (work / "logs" / "dbt.log")
+        sys.exit(f"bench: dbt failed in phase {name}; see {log}")
+    results = json.loads((work / "target" / "run_results.json").read_text())
+    slowest = sorted(((r["execution_time"], r["unique_id"].split(".")[-1])
+                      for r in results["results"]), reverse=True)[:5]
+    return {"phase": name, "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
+            "events_per_s": events / wall, "slowest": slowest}
+
+
+def bench(events: int, work: Path) -> list[dict]:
+    raw, later, db = work / "raw", work / "later", work / "bench.duckdb"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    generate(events, raw)
+    held = hold_back_last_day(raw, later)
+    counted = duckdb.sql(f"select count(*) from '{raw}/events/*.parquet'").fetchall()[0][0]
+    day_before = (END - timedelta(days=1)).strftime("%Y-%m-%d")
+    phases = [run_phase("full build", ["build", "--full-refresh", "--vars",
+                                       json.dumps({"as_of": day_before})],
+                        raw, db, work, counted)]
+    land(later, raw)
+    phases.append(run_phase("one more day", ["build", "--vars",
+                                             json.dumps({"as_of": END.strftime("%Y-%m-%d")})],
+                            raw, db, work, held["events"]))
+    for phase in phases:
+        phase["events"] = counted if phase["phase"] == "full build" else held["events"]
+        phase["size"] = events
+    return phases
+
+
+def render(rows: list[dict]) -> str:
+    lines = ["| events landed | phase | events in phase | wall (s) | peak RSS (MB) | "
+             "events/s | slowest nodes (s) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        slow = ", ".join(f"{name} {secs:.1f}" for secs, name in r["slowest"][:3])
+        lines.append(f"| {r['size']:,} | {r['phase']} | {r['events']:,} | {r['wall_s']:.1f} | "
+                     f"{r['peak_mb']:,.0f} | {r['events_per_s']:,.0f} | {slow} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", default="1000000,10000000",
+                        help="comma-separated event counts (default 1 M and 10 M)")
+    parser.add_argument("--with-100m", action="store_true", help="also 100 M events")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.events.split(",") if s]
+    if args.with_100m:
+        sizes.append(100_000_000)
+    rows: list[dict] = []
+    for size in sizes:
+        print(f"\n== {size:,} events", flush=True)
+        phases = bench(size, args.work / f"{size}")
+        for phase in phases:
+            print(f"  {phase['phase']:<13} {phase['wall_s']:7.1f} s  "
+                  f"peak {phase['peak_mb']:,.0f} MB  {phase['events_per_s']:,.0f} events/s")
+            for secs, name in phase["slowest"]:
+                print(f"      {secs:6.1f} s  {name}")
+        rows.extend(phases)
+        shutil.rmtree(args.work / f"{size}", ignore_errors=True)
+    table = render(rows)
+    args.results.write_text(
+        "# dbt build benchmark\n\n"
+        f"`bench/bench_build.py`, {datetime.now():%Y-%m-%d}, {os.cpu_count()} cores, "
+        f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '8GB')}.\n\n"
+        + table + "\n")
+    print("\n" + table + f"\n\nwritten to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
