@@ -23,7 +23,7 @@ DEMO_DAYS ?= 120
 DEMO_SEED ?= 7
 AS_OF ?= 2025-01-01
 
-.PHONY: help setup browser demo demo-real test lint ruff sqlfluff pytest build publish export dashboard docs clean
+.PHONY: help setup browser demo demo-real bench test lint ruff sqlfluff pytest build publish export dashboard docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -98,6 +98,10 @@ pytest: setup browser
 
 dashboard: setup  ## build the segment dashboard from the serving file and serve it on localhost:$(DASHBOARD_PORT)
 	$(BIN)/python -m segmart.dashboard --db $(SEGMART_SERVING) --out dashboard --serve --port $(DASHBOARD_PORT)
+
+BENCH_EVENTS ?= 1000000,10000000
+bench: setup  ## full build then one more day at 1 M and 10 M events (BENCH_100M=1 adds 100 M); writes bench/results.md
+	$(BIN)/python bench/bench_build.py --events $(BENCH_EVENTS) $(if $(BENCH_100M),--with-100m)
 
 docs: setup  ## dbt docs generate (needs a built warehouse)
 	$(BIN)/dbt docs generate
