@@ -171,32 +171,26 @@ def _query(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+def _outcome(db: Path, model: str, case: str) -> tuple[int, list[str]]:
+    """Rows of a case staged in `model`, and the reasons of its rows in `model`_rejected."""
+    staged = _query(db, f"select count(*) from staging.{model} where product_id = '{case}'")
+    reasons = _query(db, f"select reject_reason from staging.{model}_rejected "
+                         f"where product_id = '{case}'")
+    return staged[0][0], [r[0] for r in reasons]
+
+
 @pytest.mark.parametrize(("case", "outcome"), EVENT_CASES)
 def test_event_case(catalogue, case, outcome):
-    _, db = catalogue
-    staged = _query(db, f"select count(*) from staging.stg_tracking__events "
-                        f"where product_id = '{case}'")[0][0]
-    reasons = [r[0] for r in _query(db, f"select reject_reason from "
-                                        f"staging.stg_tracking__events_rejected "
-                                        f"where product_id = '{case}'")]
-    if outcome in ("staged", "duplicate"):
-        assert (staged, reasons) == (1, []), "one copy staged, nothing rejected"
-    else:
-        assert (staged, reasons) == (0, [outcome])
+    expected = (1, []) if outcome in ("staged", "duplicate") else (0, [outcome])
+    assert _outcome(catalogue[1], "stg_tracking__events", case) == expected
 
 
 @pytest.mark.parametrize(("case", "outcome"), ORDER_CASES)
 def test_order_line_case(catalogue, case, outcome):
-    _, db = catalogue
-    staged = _query(db, f"select count(*) from staging.stg_shop__order_lines "
-                        f"where product_id = '{case}'")[0][0]
-    reasons = [r[0] for r in _query(db, f"select reject_reason from "
-                                        f"staging.stg_shop__order_lines_rejected "
-                                        f"where product_id = '{case}'")]
     expected = (1, []) if outcome == "staged" else (0, [outcome])
     if case == "valid_line":  # delivered twice: the repeat is rejected
         expected = (1, ["duplicate_order_line"])
-    assert (staged, reasons) == expected
+    assert _outcome(catalogue[1], "stg_shop__order_lines", case) == expected
 
 
 def test_a_repeated_order_line_is_rejected_after_its_first_delivery(catalogue):
