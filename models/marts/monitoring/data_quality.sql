@@ -32,12 +32,23 @@ rejected as (
 
 ),
 
+staged_events as (
+
+    -- read once: every reference to the staging view re-types and de-duplicates the files
+    select
+        event_type,
+        occurred_at,
+        loaded_at
+    from {{ ref('stg_tracking__events') }}
+
+),
+
 purchase_events as (
 
     select
         cast(occurred_at as date) as observed_date,
         count(*) as count_purchase_events
-    from {{ ref('stg_tracking__events') }}
+    from staged_events
     where event_type = 'purchase'
     group by cast(occurred_at as date)
 
@@ -93,11 +104,26 @@ late_events as (
         cast(count(*) as double) as observed,
         cast(null as double) as expected,
         false as is_flagged
-    from {{ ref('stg_tracking__events') }}
+    from staged_events
     where loaded_at > {{ dbt.dateadd(
         'day', positive_var('segmart_late_arrival_days'), 'occurred_at'
     ) }}
     group by cast(occurred_at as date)
+
+),
+
+valid_event_ids as (
+
+    -- the valid event ids (as stg_tracking__events has them, without its de-duplicating
+    -- window, which a 10 M-event build cannot afford twice here); base rows of erased
+    -- persons are already gone
+    select
+        event_id,
+        min(occurred_at) as occurred_at,
+        min(user_id) as user_id
+    from {{ ref('base_tracking__events') }}
+    where reject_reason is null
+    group by event_id
 
 ),
 
@@ -114,13 +140,13 @@ events_awaiting_full_refresh as (
         cast(count(*) as double) as observed,
         cast(null as double) as expected,
         true as is_flagged
-    from {{ ref('stg_tracking__events') }} as staged
+    from valid_event_ids as staged
     inner join {{ ref('int_as_of_resolved') }} as as_of
         on staged.occurred_at <= as_of.as_of
     left join {{ ref('int_events_stitched') }} as stitched
         on staged.event_id = stitched.event_id
     left join {{ ref('stg_crm__deletion_requests') }} as deletion_requests
-        on coalesce(stitched.user_id, staged.user_id) = deletion_requests.user_id
+        on staged.user_id = deletion_requests.user_id
     where stitched.event_id is null and deletion_requests.user_id is null
     group by cast(staged.occurred_at as date)
 
