@@ -23,10 +23,10 @@ DEMO_DAYS ?= 120
 DEMO_SEED ?= 7
 AS_OF ?= 2025-01-01
 
-.PHONY: help setup browser demo demo-real bench test lint ruff sqlfluff pytest build publish export dashboard docs clean
+.PHONY: help setup spark-setup test-spark build-spark browser demo demo-real bench test lint ruff sqlfluff pytest build publish export dashboard docs clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "segmart: $(PYTHON) not found; install Python 3.11+"; exit 1; }
@@ -36,6 +36,14 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 setup: $(VENV)/.installed  ## create .venv and install the pinned dependencies (idempotent)
+
+$(VENV)/.spark-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
+	@touch $@
+
+spark-setup: setup  ## the spark target's extra (pyspark, dbt-spark), after checking for Java 17
+	@$(BIN)/python -m segmart.spark check-java
+	@$(MAKE) --no-print-directory $(VENV)/.spark-installed
 
 # the dashboard test opens the page in a real browser: Debian's chromium package
 browser:  ## install Debian's chromium for the dashboard test (root or sudo; idempotent)
@@ -83,7 +91,7 @@ publish: setup  ## copy the marts of the built warehouse to the read-only servin
 export: setup  ## one Parquet + CSV per segment under exports/: contactable, treatment group only
 	$(BIN)/python -m segmart.export --db $(SEGMART_SERVING) --out $(EXPORT_DIR)
 
-test: setup browser lint pytest  ## ruff, sqlfluff, pytest (with dbt build on generated data, and the dashboard in Chromium)
+test: setup browser lint pytest test-spark  ## ruff, sqlfluff, pytest (dbt builds on generated data, the dashboard in Chromium), then the same models on Spark
 
 lint: ruff sqlfluff  ## both linters
 
@@ -94,7 +102,17 @@ sqlfluff: setup
 	SEGMART_TARGET=lint $(BIN)/sqlfluff lint models analyses tests/singular
 
 pytest: setup browser
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not spark"
+
+test-spark: spark-setup  ## build a small generated data set on local Spark; its marts must equal DuckDB's
+	SEGMART_REQUIRE_SPARK=1 $(BIN)/pytest -m spark tests/python/test_spark.py
+
+SPARK_DIR ?= warehouse/spark
+build-spark: spark-setup  ## dbt build --target spark on $SEGMART_RAW_DIR, then the clustering tables
+	SEGMART_TARGET=spark SEGMART_SPARK_DIR=$(SPARK_DIR) $(BIN)/dbt build \
+		$(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") --exclude-resource-type unit_test \
+		|| { echo "segmart: dbt build on Spark failed: the failing model or test and its error are listed above (full log: logs/dbt.log)"; exit 1; }
+	SEGMART_SPARK_DIR=$(SPARK_DIR) $(BIN)/python -m segmart.spark cluster --manifest target/manifest.json
 
 dashboard: setup  ## build the segment dashboard from the serving file and serve it on localhost:$(DASHBOARD_PORT)
 	$(BIN)/python -m segmart.dashboard --db $(SEGMART_SERVING) --out dashboard --serve --port $(DASHBOARD_PORT)

@@ -3,12 +3,12 @@
 {% macro clean_identity(column) -%}
     case
         when {{ column }} is null then null
-        when lower(trim(cast({{ column }} as varchar))) in (
+        when lower(trim(cast({{ column }} as string))) in (
             {%- for blocked in var('segmart_blocked_ids') -%}
                 '{{ blocked }}'{% if not loop.last %}, {% endif %}
             {%- endfor -%}
         ) then null
-        when {{ matches_regex('trim(cast(' ~ column ~ ' as varchar))', '^[0-]+$') }} then null
-        else trim(cast({{ column }} as varchar))
+        when {{ matches_regex('trim(cast(' ~ column ~ ' as string))', '^[0-]+$') }} then null
+        else trim(cast({{ column }} as string))
     end
 {%- endmacro %}

@@ -13,12 +13,18 @@
 {%- endmacro %}
 
 {% macro default__evidence_json(columns) -%}
+    {{ unsupported_adapter('evidence_json') }}
+{%- endmacro %}
+
+{% macro spark__evidence_json(columns) -%}
+    {#- timestamps to the microsecond, with a space, as DuckDB writes them (Spark's default
+        is milliseconds with a T and a zone) -#}
     {%- if columns -%}
         to_json(named_struct(
             {%- for column in columns %}
             '{{ column }}', {{ column }}{% if not loop.last %},{% endif %}
             {%- endfor %}
-        ))
+        ), map('timestampFormat', 'yyyy-MM-dd HH:mm:ss.SSSSSS'))
     {%- else -%}
         '{}'
     {%- endif -%}
@@ -30,7 +36,7 @@
             {%- for column in columns %}
             '{{ column }}', {{ column }}{% if not loop.last %},{% endif %}
             {%- endfor %}
-        ) as varchar)
+        ) as string)
     {%- else -%}
         '{}'
     {%- endif -%}

@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__hash_pii(expression) -%}
+    {{ unsupported_adapter('hash_pii') }}
+{%- endmacro %}
+
+{% macro spark__hash_pii(expression) -%}
     case when {{ expression }} is not null then
         sha2(concat('{{ pii_salt() }}', lower(trim({{ expression }}))), 256)
     end

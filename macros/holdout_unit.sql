@@ -5,6 +5,10 @@
 {%- endmacro %}
 
 {% macro default__holdout_unit(segment, user_id, salt) -%}
+    {{ unsupported_adapter('holdout_unit') }}
+{%- endmacro %}
+
+{% macro spark__holdout_unit(segment, user_id, salt) -%}
     (conv(substr(md5(concat('{{ salt }}|', {{ segment }}, '|', {{ user_id }})), 1, 8), 16, 10)
         / 4294967296.0)
 {%- endmacro %}

@@ -9,16 +9,13 @@
 {%- endmacro %}
 
 {% macro default__landing_select(relation, table_name, columns, optional=false) -%}
-    select * from {{ relation }}
+    {{ unsupported_adapter('landing_select') }}
 {%- endmacro %}
 
 {% macro duckdb__landing_select(relation, table_name, columns, optional=false) -%}
     {%- set has_files = true -%}
     {%- if optional and execute -%}
-        {%- set found = run_query(
-            "select count(*) from glob('" ~ landing_path(table_name) ~ "/**/*.parquet')"
-        ) -%}
-        {%- set has_files = found.columns[0].values()[0] > 0 -%}
+        {%- set has_files = landing_file_counts().get(table_name, 0) > 0 -%}
     {%- endif -%}
     select
         {%- for column in columns %}
@@ -29,5 +26,36 @@
     {%- if has_files %}
     union all by name
     select * from {{ relation }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro spark__landing_select(relation, table_name, columns, optional=false) -%}
+    {#- register_landing_tables made the table over the folder's files (with the union of
+        their columns) unless the folder has none -#}
+    {%- set present = [] -%}
+    {%- set has_files = true -%}
+    {%- if execute -%}
+        {%- set has_files = not optional or landing_file_counts().get(table_name, 0) > 0 -%}
+        {%- if has_files -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do present.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if has_files %}
+    select
+        {%- for column in columns if column | lower not in present %}
+        cast(null as string) as {{ column }},
+        {%- endfor %}
+        landed.*,
+        regexp_replace(landed._metadata.file_path, '^file:', '') as filename
+    from {{ relation }} as landed
+    {%- else %}
+    select
+        {%- for column in columns %}
+        cast(null as string) as {{ column }},
+        {%- endfor %}
+        cast(null as string) as filename
+    where false
     {%- endif %}
 {%- endmacro %}

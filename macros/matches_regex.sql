@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__matches_regex(expression, pattern) -%}
+    {{ unsupported_adapter('matches_regex') }}
+{%- endmacro %}
+
+{% macro spark__matches_regex(expression, pattern) -%}
     ({{ expression }} rlike '{{ pattern }}')
 {%- endmacro %}
 

@@ -1,4 +1,10 @@
-{#- dbt's default safe_cast raises on DuckDB; try_cast returns null for what will not cast. -#}
+{#- dbt.safe_cast with null for what will not cast. dbt's default raises on DuckDB; try_cast
+    returns null on both engines. `timestamptz` (a text with an offset, or a UTC instant) is
+    DuckDB's type; Spark's `timestamp` already is an instant in the session time zone (UTC). -#}
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{% macro spark__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ 'timestamp' if type | lower == 'timestamptz' else type }})
 {%- endmacro %}

@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__seconds_between(start_timestamp, end_timestamp) -%}
+    {{ unsupported_adapter('seconds_between') }}
+{%- endmacro %}
+
+{% macro spark__seconds_between(start_timestamp, end_timestamp) -%}
     (unix_micros({{ end_timestamp }}) - unix_micros({{ start_timestamp }})) / 1000000.0
 {%- endmacro %}
 

@@ -4,10 +4,19 @@
 {%- endmacro %}
 
 {% macro default__time_zone_names() -%}
-    {{ exceptions.raise_compiler_error(
-        "segmart: time_zone_names() has no implementation for adapter " ~ adapter.type()) }}
+    {{ unsupported_adapter('time_zone_names') }}
 {%- endmacro %}
 
 {% macro duckdb__time_zone_names() -%}
     select distinct name as time_zone_name from pg_timezone_names()
+{%- endmacro %}
+
+{% macro spark__time_zone_names() -%}
+    {#- Spark has no zone table: the IANA zones of pytz (common_timezones), which Java's zone
+        database knows too (tests/python/test_spark.py converts with every one of them) -#}
+    select explode(array(
+        {%- for name in modules.pytz.common_timezones %}
+        '{{ name }}'{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    )) as time_zone_name
 {%- endmacro %}

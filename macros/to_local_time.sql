@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__to_local_time(utc_timestamp, time_zone) -%}
+    {{ unsupported_adapter('to_local_time') }}
+{%- endmacro %}
+
+{% macro spark__to_local_time(utc_timestamp, time_zone) -%}
     from_utc_timestamp({{ utc_timestamp }}, coalesce({{ time_zone }}, 'UTC'))
 {%- endmacro %}
 

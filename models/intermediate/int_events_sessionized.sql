@@ -8,14 +8,13 @@
     exactly as a full refresh makes it. Events no longer in int_events_stitched are deleted
     by the post-hook. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='fail',
     post_hook=[
-        "delete from {{ this }} where event_id not in "
-        ~ "(select event_id from {{ ref('int_events_stitched') }})",
+        "{{ delete_rows(this, 'event_id not in (select event_id from '
+            ~ ref('int_events_stitched') ~ ')') if is_incremental() else 'select 1' }}",
     ],
+    **event_table_config()
 ) }}
 {%- set gap_seconds = positive_var('segmart_session_gap_minutes') * 60 %}
 {%- set max_seconds = positive_var('segmart_session_max_minutes') * 60 %}
@@ -138,7 +137,7 @@ final as (
     select
         event_id,
         user_id,
-        md5(user_id || '|' || cast(session_started_at as varchar)) as session_id,
+        md5(user_id || '|' || cast(session_started_at as string)) as session_id,
         session_started_at,
         occurred_at = session_started_at
         and row_number() over (

@@ -10,21 +10,21 @@
     the hooks. Events that land later than the lookback wait for the next --full-refresh;
     data_quality counts them (events_awaiting_full_refresh). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='fail',
     pre_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where occurred_at > "
-        ~ "(select as_of from {{ ref('int_as_of_resolved') }}){% else %}select 1{% endif %}",
+        "{{ delete_rows(this, 'occurred_at > (select as_of from '
+            ~ ref('int_as_of_resolved') ~ ')') if is_incremental() else 'select 1' }}",
     ],
     post_hook=[
-        "delete from {{ this }} where user_id in "
-        ~ "(select user_id from {{ ref('stg_crm__deletion_requests') }}) "
-        ~ "or anonymous_id in (select anonymous_id from {{ this }} where login_user_id in "
-        ~ "(select user_id from {{ ref('stg_crm__deletion_requests') }}))",
+        "{{ delete_rows(this, 'user_id in (select user_id from '
+            ~ ref('stg_crm__deletion_requests') ~ ') or anonymous_id in (select anonymous_id from '
+            ~ this ~ ' where login_user_id in (select user_id from '
+            ~ ref('stg_crm__deletion_requests') ~ '))') if is_incremental() else 'select 1' }}",
     ],
+    **event_table_config()
 ) }}
+
 
 with
 

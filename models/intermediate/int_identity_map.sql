@@ -38,24 +38,35 @@ ranked as (
         row_number() over (
             partition by anonymous_id
             order by occurred_at desc, event_id desc
-        ) as recency_rank,
-        min(occurred_at) over (partition by anonymous_id) as first_identified_at,
-        count(distinct user_id) over (partition by anonymous_id) as count_users_seen
+        ) as recency_rank
     from visible
+
+),
+
+devices as (
+
+    select
+        anonymous_id,
+        min(occurred_at) as first_identified_at,
+        count(distinct user_id) as count_users_seen
+    from visible
+    group by anonymous_id
 
 ),
 
 final as (
 
     select
-        anonymous_id,
-        user_id,
-        first_identified_at,
-        occurred_at as last_identified_at,
-        count_users_seen,
-        count_users_seen > 1 as is_shared_device
+        ranked.anonymous_id,
+        ranked.user_id,
+        devices.first_identified_at,
+        ranked.occurred_at as last_identified_at,
+        devices.count_users_seen,
+        devices.count_users_seen > 1 as is_shared_device
     from ranked
-    where recency_rank = 1
+    inner join devices
+        on ranked.anonymous_id = devices.anonymous_id
+    where ranked.recency_rank = 1
 
 )
 

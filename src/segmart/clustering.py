@@ -503,16 +503,22 @@ def profile_clusters(prepared: Prepared, clusters: pd.DataFrame) -> pd.DataFrame
 
 def previous_centroids(connection, relation: str, features: Sequence[str]
                        ) -> tuple[np.ndarray | None, list[str] | None]:
-    """Centroids (mean z per feature) and labels of the previous build's cluster_profiles.
-
-    Returns (None, None) on the first build, or when the previous build used other features.
-    """
+    """Centroids (mean z per feature) and labels of the previous build's cluster_profiles,
+    read through a DuckDB connection (see :func:`centroids_from_profiles`)."""
     try:
         frame = connection.execute(
             f"select cluster_label, feature, mean_z from {relation}").df()
     except Exception:  # noqa: BLE001 - no previous build (table missing) is the normal case
         return None, None
-    if frame.empty or set(frame["feature"]) != set(features):
+    return centroids_from_profiles(frame, features)
+
+
+def centroids_from_profiles(frame: pd.DataFrame | None, features: Sequence[str]
+                            ) -> tuple[np.ndarray | None, list[str] | None]:
+    """Centroids (mean z per feature) and labels from cluster_profiles rows (cluster_label,
+    feature, mean_z). Returns (None, None) on the first build (no rows), or when the previous
+    build used other features."""
+    if frame is None or frame.empty or set(frame["feature"]) != set(features):
         return None, None
     wide = frame.pivot_table(index="cluster_label", columns="feature", values="mean_z")
     wide = wide[list(features)]

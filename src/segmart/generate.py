@@ -574,7 +574,8 @@ class Generator:
         events = pa.table({
             "event_id": event_ids,
             "event_type": pa.array(np.array(EVENT_TYPES)[etype]),
-            "occurred_at": pa.array(occurred.astype("datetime64[ns]")),
+            # microseconds: Spark cannot read Parquet's nanosecond timestamps (README, Spark)
+            "occurred_at": pa.array(occurred.astype("datetime64[us]")),
             "anonymous_id": pc.binary_join_element_wise(
                 _prefixed("a", user_global, 8), pa.array(device[sid].astype(str)), "-"),
             "user_id": pc.if_else(pa.array(logged), _prefixed("u", user_global, 8), None),

@@ -93,11 +93,12 @@ btyd as (
             as btyd_t,
         case
             when count(*) > 1
-                then (
-                    sum(order_days.total_revenue)
-                    - min_by(order_days.total_revenue, order_days.ordered_date)
-                )
-                / (count(*) - 1)
+                -- in double, like avg_order_value (Spark rounds decimal quotients)
+                then cast(
+                        sum(order_days.total_revenue)
+                        - min_by(order_days.total_revenue, order_days.ordered_date) as double
+                    )
+                    / (count(*) - 1)
             else 0
         end as btyd_monetary_value
     from order_days
@@ -148,10 +149,9 @@ final as (
             cast(coalesce(aggregated_to_users.total_revenue_{{ window }}, 0) as double)
                 as total_revenue_{{ window }},
         {%- endfor %}
-        cast(
-            aggregated_to_users.total_revenue_lifetime
-            / nullif(aggregated_to_users.count_orders_lifetime, 0) as double
-        ) as avg_order_value,
+        -- in double: Spark would round a decimal quotient to 6 places, DuckDB does not
+        cast(aggregated_to_users.total_revenue_lifetime as double)
+        / nullif(aggregated_to_users.count_orders_lifetime, 0) as avg_order_value,
         cast(
             aggregated_to_users.total_session_seconds
             / nullif(aggregated_to_users.count_sessions_lifetime, 0) as double
@@ -170,9 +170,9 @@ final as (
         rfm_scored.r_score,
         rfm_scored.f_score,
         rfm_scored.m_score,
-        cast(rfm_scored.r_score as varchar)
-        || cast(rfm_scored.f_score as varchar)
-        || cast(rfm_scored.m_score as varchar) as rfm_score,
+        cast(rfm_scored.r_score as string)
+        || cast(rfm_scored.f_score as string)
+        || cast(rfm_scored.m_score as string) as rfm_score,
         coalesce(rfm_segments.rfm_segment, 'no_purchases') as rfm_segment,
         cast(btyd.btyd_frequency as bigint) as btyd_frequency,
         cast(btyd.btyd_recency as double) as btyd_recency,

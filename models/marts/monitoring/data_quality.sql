@@ -175,7 +175,7 @@ reconciliation as (
         'purchase_events_vs_orders' as check_name,
         'events' as source_table,
         'purchase events vs orders placed (completed: '
-        || cast(coalesce(completed_orders.count_completed_orders, 0) as varchar) || ')'
+        || cast(coalesce(completed_orders.count_completed_orders, 0) as string) || ')'
             as detail,
         coalesce(purchase_events.observed_date, all_orders.observed_date) as observed_date,
         cast(coalesce(purchase_events.count_purchase_events, 0) as double) as observed,

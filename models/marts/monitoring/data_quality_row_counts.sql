@@ -18,7 +18,7 @@ orders as (
 
     {{ landing_row_counts(
         'orders', source('shop', 'orders'),
-        "order_id || '-' || cast(line_number as varchar)",
+        "order_id || '-' || cast(line_number as string)",
         ref('base_shop__order_lines'), ref('stg_shop__order_lines'),
         ref('stg_shop__order_lines_rejected'), columns=['order_id'],
         identity_columns=['user_id'],

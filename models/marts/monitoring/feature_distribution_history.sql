@@ -1,9 +1,7 @@
 {#- Every build's feature bins, kept across builds (a rebuild replaces its own as_of): the
     references feature_drift compares against. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of',
+    **history_table_config()
 ) }}
 
 with

@@ -18,18 +18,28 @@ product_days as (
 
 ),
 
+product_views as (
+
+    select
+        user_id,
+        product_id,
+        sum(count_views) as count_views
+    from product_days
+    group by 1, 2
+
+),
+
 viewed as (
 
     select
         user_id,
         product_id,
-        sum(count_views) as count_views,
+        count_views,
         row_number() over (
-            partition by user_id order by sum(count_views) desc, product_id asc
+            partition by user_id order by count_views desc, product_id asc
         ) as view_rank
-    from product_days
-    group by 1, 2
-    having sum(count_views) >= {{ positive_var('segmart_high_intent_min_views') }}
+    from product_views
+    where count_views >= {{ positive_var('segmart_high_intent_min_views') }}
 
 ),
 

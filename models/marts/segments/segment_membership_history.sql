@@ -2,14 +2,12 @@
     builds. A build replaces the rows of its own as_of, so rebuilding the same as_of changes
     nothing; persons who asked to be erased are removed from every as_of. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of',
     on_schema_change='fail',
     post_hook=[
-        "delete from {{ this }} where user_id in "
-        ~ "(select user_id from {{ ref('stg_crm__deletion_requests') }})",
+        "{{ delete_rows(this, 'user_id in (select user_id from '
+            ~ ref('stg_crm__deletion_requests') ~ ')') }}",
     ],
+    **history_table_config()
 ) }}
 
 with

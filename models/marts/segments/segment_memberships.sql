@@ -23,8 +23,8 @@ rules as (
 
     {% for rule in rules -%}
         select
-            cast(user_id as varchar) as user_id,
-            cast(segment as varchar) as segment,
+            cast(user_id as string) as user_id,
+            cast(segment as string) as segment,
             cast(as_of as timestamp) as as_of,
             '{{ rule.name }}' as rule_model,
             {{ evidence_json(ref(rule.name)) }} as evidence
@@ -32,11 +32,11 @@ rules as (
         {% if not loop.last %}union all{% endif %}
     {% else -%}
         select
-            cast(null as varchar) as user_id,
-            cast(null as varchar) as segment,
+            cast(null as string) as user_id,
+            cast(null as string) as segment,
             cast(null as timestamp) as as_of,
-            cast(null as varchar) as rule_model,
-            cast(null as varchar) as evidence
+            cast(null as string) as rule_model,
+            cast(null as string) as evidence
         where false
     {%- endfor %}
 

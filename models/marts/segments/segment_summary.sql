@@ -35,8 +35,8 @@ declared as (
         {% endfor -%}
     {%- else -%}
         select
-            cast(null as varchar) as segment,
-            cast(null as varchar) as rule_model
+            cast(null as string) as segment,
+            cast(null as string) as rule_model
         where false
     {%- endfor %}
 

@@ -16,7 +16,7 @@ statuses as (
 final as (
 
     select
-        order_lines.order_id || '-' || cast(order_lines.line_number as varchar)
+        order_lines.order_id || '-' || cast(order_lines.line_number as string)
             as order_line_id,
         order_lines.order_id,
         order_lines.line_number,

@@ -1,4 +1,5 @@
--- Each macro on literal inputs; a returned row names the case that went wrong.
+-- Each macro on literal inputs; a returned row names the case that went wrong. It runs on
+-- every engine (make test-spark runs it on Spark), so the dispatched implementations agree.
 with
 
 cases as (
@@ -41,7 +42,7 @@ cases as (
     select
         'to_local_time: null zone is UTC' as case_name,
         (
-            {{ to_local_time("timestamp '2025-01-01 00:30:00'", "cast(null as varchar)") }}
+            {{ to_local_time("timestamp '2025-01-01 00:30:00'", "cast(null as string)") }}
             = timestamp '2025-01-01 00:30:00'
         ) as passed
     union all
@@ -91,8 +92,10 @@ cases as (
         (
             length({{ hash_pii("' Ann@Example.com '") }}) = 64
             and {{ hash_pii("'ann@example.com'") }} = {{ hash_pii("' ANN@example.com'") }}
-            and {{ hash_pii("'ann@example.com'") }} != sha256('ann@example.com')
-            and {{ hash_pii('cast(null as varchar)') }} is null
+            -- salted: not the plain SHA-256 of the same text
+            and {{ hash_pii("'ann@example.com'") }}
+            != '71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476'
+            and {{ hash_pii('cast(null as string)') }} is null
         ) as passed
     union all
     select
@@ -100,6 +103,48 @@ cases as (
         (
             {{ dbt.safe_cast("'abc'", 'double') }} is null
             and {{ dbt.safe_cast("'12.5'", 'double') }} = 12.5
+            and {{ dbt.safe_cast("'2025-01-01T10:00:00+02:00'", 'timestamptz') }}
+            = timestamp '2025-01-01 08:00:00'
+        ) as passed
+    union all
+    select
+        'holdout_unit: same value as segmart.holdouts.holdout_unit' as case_name,
+        (
+            abs(
+                {{ holdout_unit("'cart_abandoners'", "'u00000001'", 'segmart-holdouts') }}
+                - 0.5333252958953381
+            ) < 1e-12
+        ) as passed
+    union all
+    select
+        'matches_regex: search semantics' as case_name,
+        (
+            {{ matches_regex("'a-0--'", '^[0-]+$') }} = false
+            and {{ matches_regex("'0--0'", '^[0-]+$') }}
+            and {{ matches_regex("'xx12yy'", '[0-9]+') }}
+        ) as passed
+    union all
+    select
+        'time_zone_names: real zones in, made-up zones out' as case_name,
+        (
+            (
+                select count(*) from ({{ time_zone_names() }}) as zones
+                where time_zone_name in ('Europe/Berlin', 'Asia/Kolkata', 'America/New_York')
+            ) = 3
+            and (
+                select count(*) from ({{ time_zone_names() }}) as zones
+                where time_zone_name = 'Mars/Olympus_Mons'
+            ) = 0
+        ) as passed
+    union all
+    select
+        'time_zone_names: the engine converts to every one of them' as case_name,
+        (
+            (
+                select count(*) from ({{ time_zone_names() }}) as zones
+                where {{ to_local_time("timestamp '2025-01-01 00:00:00'", 'time_zone_name') }}
+                    is null
+            ) = 0
         ) as passed
 
     union all

@@ -14,7 +14,7 @@ typed as (
         {{ clean_identity('source.user_id') }} as user_id,
         cast({{ dbt.safe_cast('source.requested_at', 'timestamptz') }} as timestamp)
             as requested_at,
-        cast(source.filename as varchar) as source_file
+        cast(source.filename as string) as source_file
     from source
 
 ),

@@ -23,21 +23,21 @@ statuses as (
 typed as (
 
     select
-        nullif(trim(cast(source.order_id as varchar)), '') as order_id,
-        cast(source.line_number as varchar) as line_number_raw,
+        nullif(trim(cast(source.order_id as string)), '') as order_id,
+        cast(source.line_number as string) as line_number_raw,
         {{ dbt.safe_cast('source.line_number', 'integer') }} as line_number,
         {{ clean_identity('source.user_id') }} as user_id,
-        cast(source.ordered_at as varchar) as ordered_at_raw,
+        cast(source.ordered_at as string) as ordered_at_raw,
         cast({{ dbt.safe_cast('source.ordered_at', 'timestamptz') }} as timestamp)
             as ordered_at,
-        nullif(trim(cast(source.product_id as varchar)), '') as product_id,
-        nullif(trim(cast(source.category as varchar)), '') as category,
-        cast(source.quantity as varchar) as quantity_raw,
+        nullif(trim(cast(source.product_id as string)), '') as product_id,
+        nullif(trim(cast(source.category as string)), '') as category,
+        cast(source.quantity as string) as quantity_raw,
         {{ dbt.safe_cast('source.quantity', 'integer') }} as quantity,
-        cast(source.unit_price as varchar) as unit_price_raw,
+        cast(source.unit_price as string) as unit_price_raw,
         {{ dbt.safe_cast('source.unit_price', 'double') }} as unit_price,
-        lower(trim(cast(source.status as varchar))) as status,
-        cast(source.filename as varchar) as source_file
+        lower(trim(cast(source.status as string))) as status,
+        cast(source.filename as string) as source_file
     from source
 
 ),

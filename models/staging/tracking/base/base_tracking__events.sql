@@ -24,26 +24,26 @@ event_types as (
 typed as (
 
     select
-        nullif(trim(cast(source.event_id as varchar)), '') as event_id,
-        lower(trim(cast(source.event_type as varchar))) as event_type,
-        cast(source.occurred_at as varchar) as occurred_at_raw,
+        nullif(trim(cast(source.event_id as string)), '') as event_id,
+        lower(trim(cast(source.event_type as string))) as event_type,
+        cast(source.occurred_at as string) as occurred_at_raw,
         cast({{ dbt.safe_cast('source.occurred_at', 'timestamptz') }} as timestamp)
             as occurred_at,
         {{ clean_identity('source.anonymous_id') }} as anonymous_id,
         {{ clean_identity('source.user_id') }} as user_id,
-        cast(source.page_path as varchar) as page_path,
-        nullif(trim(cast(source.product_id as varchar)), '') as product_id,
-        nullif(trim(cast(source.category as varchar)), '') as category,
-        cast(source.price as varchar) as price_raw,
+        cast(source.page_path as string) as page_path,
+        nullif(trim(cast(source.product_id as string)), '') as product_id,
+        nullif(trim(cast(source.category as string)), '') as category,
+        cast(source.price as string) as price_raw,
         {{ dbt.safe_cast('source.price', 'double') }} as price,
-        cast(source.quantity as varchar) as quantity_raw,
+        cast(source.quantity as string) as quantity_raw,
         {{ dbt.safe_cast('source.quantity', 'integer') }} as quantity,
-        lower(trim(cast(source.device_type as varchar))) as device_type,
-        lower(trim(cast(source.channel as varchar))) as channel,
-        upper(trim(cast(source.country as varchar))) as country,
+        lower(trim(cast(source.device_type as string))) as device_type,
+        lower(trim(cast(source.channel as string))) as channel,
+        upper(trim(cast(source.country as string))) as country,
         {{ dbt.safe_cast('source.engagement_ms', 'bigint') }} as engagement_ms,
         cast({{ dbt.safe_cast('source.loaded_at', 'timestamptz') }} as timestamp) as loaded_at,
-        cast(source.filename as varchar) as source_file
+        cast(source.filename as string) as source_file
     from source
 
 ),

@@ -1,0 +1,38 @@
+{#- How many Parquet files each landing folder holds (folders under $SEGMART_RAW_DIR), as a
+    dict {table_name: count}; a folder without files is missing from it. Empty while parsing. -#}
+{% macro landing_file_counts() -%}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('landing_file_counts', 'segmart')()) }}
+{%- endmacro %}
+
+{% macro default__landing_file_counts() -%}
+    {{ unsupported_adapter('landing_file_counts') }}
+{%- endmacro %}
+
+{% macro duckdb__landing_file_counts() -%}
+    {%- set root = landing_path('') -%}
+    {%- set found = run_query(
+        "select split_part(substr(file, " ~ (root | length + 1) ~ "), '/', 1) as table_name, "
+        ~ "count(*) as files from glob('" ~ root ~ "**/*.parquet') group by 1"
+    ) -%}
+    {{ return(dict(zip(found.columns[0].values(), found.columns[1].values()))) }}
+{%- endmacro %}
+
+{% macro spark__landing_file_counts() -%}
+    {#- binaryFile lists the files without reading them (content is never selected); its
+        paths are absolute URIs, so the table is the folder that follows the root in them -#}
+    {%- set root = landing_path('') -%}
+    {%- set anchor = root[2:] if root.startswith('./') else root -%}
+    {%- do run_query(
+        "create or replace temporary view segmart_landing_files using binaryFile options ("
+        ~ "path '" ~ root ~ "', recursiveFileLookup 'true', pathGlobFilter '*.parquet')"
+    ) -%}
+    {%- set found = run_query(
+        "select element_at(split(substr(path, locate('" ~ anchor ~ "', path) + "
+        ~ (anchor | length) ~ "), '/'), 1) as table_name, count(*) as files "
+        ~ "from segmart_landing_files group by 1"
+    ) -%}
+    {{ return(dict(zip(found.columns[0].values(), found.columns[1].values()))) }}
+{%- endmacro %}
