@@ -22,9 +22,10 @@
 
 {% macro spark__landing_file_counts() -%}
     {#- binaryFile lists the files without reading them (content is never selected); its
-        paths are absolute URIs, so the table is the folder that follows the root in them -#}
-    {%- set root = landing_path('') -%}
-    {%- set anchor = root[2:] if root.startswith('./') else root -%}
+        paths are URIs (file:/...), so the table is the folder that follows the root -#}
+    {%- set root = spark_landing_root() -%}
+    {%- set anchor = root.split(':', 1)[1] if modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*:', root)
+        else root -%}
     {%- do run_query(
         "create or replace temporary view segmart_landing_files using binaryFile options ("
         ~ "path '" ~ root ~ "', recursiveFileLookup 'true', pathGlobFilter '*.parquet')"

@@ -10,6 +10,7 @@
 {%- endmacro %}
 
 {% macro spark__register_landing_tables(file_counts) -%}
+    {%- set root = spark_landing_root() -%}
     {%- for source_node in graph.sources.values() | sort(attribute='name') -%}
         {%- if source_node.package_name == project_name -%}
             {%- set relation = source(source_node.source_name, source_node.name) -%}
@@ -19,7 +20,7 @@
                 {%- do run_query(
                     "create table " ~ relation ~ " using parquet options ("
                     ~ "recursiveFileLookup 'true', pathGlobFilter '*.parquet', mergeSchema 'true'"
-                    ~ ") location '" ~ landing_path(source_node.name) ~ "'"
+                    ~ ") location '" ~ root ~ source_node.name ~ "'"
                 ) -%}
             {%- endif -%}
         {%- endif -%}

@@ -60,7 +60,10 @@ class SparkRun:
 
 
 def _spark_env(run: SparkRun, name: str) -> dict[str, str]:
+    # a relative landing root (with ..), as data/raw is by default: Spark must not resolve
+    # it against its warehouse
     return {"SEGMART_TARGET": "spark", "SEGMART_SPARK_DIR": str(run.spark_dir),
+            "SEGMART_RAW_DIR": os.path.relpath(run.raw_dir, PROJECT_ROOT),
             "SEGMART_SPARK_MEMORY": "2g", "DBT_TARGET_PATH": str(run.work / f"target-{name}")}
 
 
