@@ -142,6 +142,15 @@ def test_every_sql_model_and_data_test_passes_on_spark(spark_run):
               and status not in ("success", "pass", "warn")}
     assert not failed
     assert sum(uid.startswith("test.") for uid in statuses) > 150
+    # how tables are kept up to date on plain Spark (event_table_config, history_table_config)
+    configs = {node["name"]: node["config"] for node in manifest["nodes"].values()
+               if node["resource_type"] == "model"}
+    for name in ("int_events_stitched", "int_events_sessionized"):
+        assert configs[name]["materialized"] == "table"
+    for name in ("segment_membership_history",):
+        assert configs[name]["materialized"] == "incremental"
+        assert configs[name]["incremental_strategy"] == "insert_overwrite"
+        assert configs[name]["partition_by"] == ["as_of"]
     # the macros' singular test ran on Spark too
     assert statuses["test.segmart.assert_macros_behave"] == "pass"
 
