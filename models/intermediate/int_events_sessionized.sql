@@ -2,7 +2,8 @@
     previous event is more than segmart_session_gap_minutes; a session is also cut every
     segmart_session_max_minutes from its start, so none is longer than that.
 
-    Incremental (delete+insert on event_id): a build re-sessionizes the whole history of
+    Incremental (delete+insert on event_id; on plain Spark a full table, see
+    event_table_config): a build re-sessionizes the whole history of
     every person whose events changed in int_events_stitched (new, late, re-stitched to or
     away from them, moved in local time), so a session that spans two builds is one session,
     exactly as a full refresh makes it. Events no longer in int_events_stitched are deleted

@@ -2,7 +2,8 @@
     login if it has one, else its device's person (int_identity_map), else the device id
     itself. Persons with an erasure request are left out.
 
-    Incremental (delete+insert on event_id): a build (re)writes the events of the last
+    Incremental (delete+insert on event_id; on plain Spark a full table, see
+    event_table_config): a build (re)writes the events of the last
     segmart_lookback_days before the newest stored event, plus every event whose person has
     changed since the stored build: devices stitched to someone else (a first login moves the
     device's earlier anonymous events to the person) and persons whose CRM time zone changed.
@@ -24,7 +25,6 @@
     ],
     **event_table_config()
 ) }}
-
 
 with
 
