@@ -34,10 +34,12 @@ rejected as (
 
 staged_events as (
 
-    -- read once: every reference to the staging view re-types and de-duplicates the files
+    -- every valid event (rows of erased persons are gone in staging already)
     select
+        event_id,
         event_type,
         occurred_at,
+        user_id,
         loaded_at
     from {{ ref('stg_tracking__events') }}
 
@@ -112,21 +114,6 @@ late_events as (
 
 ),
 
-valid_event_ids as (
-
-    -- the valid event ids (as stg_tracking__events has them, without its de-duplicating
-    -- window, which a 10 M-event build cannot afford twice here); base rows of erased
-    -- persons are already gone
-    select
-        event_id,
-        min(occurred_at) as occurred_at,
-        min(user_id) as user_id
-    from {{ ref('base_tracking__events') }}
-    where reject_reason is null
-    group by event_id
-
-),
-
 events_awaiting_full_refresh as (
 
     -- visible events that landed after the incremental lookback had passed their day: the
@@ -140,7 +127,7 @@ events_awaiting_full_refresh as (
         cast(count(*) as double) as observed,
         cast(null as double) as expected,
         true as is_flagged
-    from valid_event_ids as staged
+    from staged_events as staged
     inner join {{ ref('int_as_of_resolved') }} as as_of
         on staged.occurred_at <= as_of.as_of
     left join {{ ref('int_events_stitched') }} as stitched

@@ -1,3 +1,21 @@
+{#- One row per valid event_id: at-least-once delivery de-duplicated, keeping the copy from the
+    first file by name, then the earliest.
+
+    Stored (every intermediate model and many tests read it) and incremental on event_id
+    (file_batch_table_config; a full table on Spark): a build takes the event_ids of the base
+    rows staged since its newest stored row, chooses again among all valid copies of those
+    ids (old and new, so a later copy never wins over an earlier file), and replaces them.
+    Ids of erased persons are chosen again as well (another person's copy could remain) and
+    then deleted by the post-hook when nothing remains. -#}
+{{ config(
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_rows(this, erased_rows_condition(this)) if is_incremental() else 'select 1' }}",
+    ],
+    **file_batch_table_config('event_id')
+) }}
+-- depends_on: {{ ref('stg_crm__deletion_requests') }}
+
 with
 
 events as (
@@ -6,6 +24,37 @@ events as (
     where reject_reason is null
 
 ),
+
+{% if is_incremental() %}
+batch_ids as (
+
+    select event_id
+    from events
+    where staged_at > (
+        select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    )
+    union
+    select event_id
+    from {{ this }}
+    where {{ erased_rows_condition(this) }}
+
+),
+
+candidates as (
+
+    select events.*
+    from events
+    inner join batch_ids
+        on events.event_id = batch_ids.event_id
+
+),
+{% else %}
+candidates as (
+
+    select * from events
+
+),
+{% endif %}
 
 deduplicated as (
 
@@ -16,7 +65,7 @@ deduplicated as (
             partition by event_id
             order by source_file, occurred_at, engagement_ms, price, quantity, page_path
         ) as delivery_number
-    from events
+    from candidates
 
 ),
 
@@ -38,7 +87,8 @@ final as (
         country,
         engagement_ms,
         loaded_at,
-        source_file
+        source_file,
+        staged_at
     from deduplicated
     where delivery_number = 1
 

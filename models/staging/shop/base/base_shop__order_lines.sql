@@ -2,7 +2,13 @@
     Every raw order line, typed, with the reason it is rejected (null when it is valid).
     A repeated order_id + line_number is rejected as duplicate_order_line after the first
     valid copy (first file by name, then earliest).
+
+    Stored, not a view: half a dozen models and a dozen tests read the order lines, and the
+    files are then parsed once per build. Rebuilt in full each time (order files are small
+    next to the events; an erasure request therefore needs nothing more).
 -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (

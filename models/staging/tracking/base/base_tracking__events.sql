@@ -2,7 +2,27 @@
     Every raw event row, typed, with the reason it is rejected (null when it is valid).
     stg_tracking__events and stg_tracking__events_rejected both read this model, so the
     rules for "valid" live in one place.
+
+    The one model that reads the event files, stored so that nothing downstream parses them
+    again. Incremental by landed file (file_batch_table_config; a full table on Spark): a
+    build reads the files it has not stored yet, and again the files of rows it rejected as
+    occurred_in_future (that depends on the build's time). Rows of erased persons are never
+    stored: new files are filtered on the way in, stored rows are deleted by the post-hook
+    when a deletion request lands.
 -#}
+{{ config(
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_rows(this, erased_rows_condition(this)) if is_incremental() else 'select 1' }}",
+    ],
+    **file_batch_table_config('source_file')
+) }}
+-- depends_on: {{ ref('stg_crm__deletion_requests') }}
+{%- set batch_files = none %}
+{%- if is_incremental() %}
+    {%- set batch_files = landing_batch_files('events', this, ['occurred_in_future']) %}
+{%- endif %}
+
 with
 
 source as (
@@ -11,7 +31,7 @@ source as (
         'event_id', 'event_type', 'occurred_at', 'anonymous_id', 'user_id', 'page_path',
         'product_id', 'category', 'price', 'quantity', 'device_type', 'channel', 'country',
         'engagement_ms', 'loaded_at',
-    ]) }}
+    ], files=batch_files) }}
 
 ),
 
@@ -74,7 +94,8 @@ classified as (
             when kept.quantity_raw is not null and kept.quantity is null
                 then 'unparseable_quantity'
             when kept.quantity <= 0 then 'invalid_quantity'
-        end as reject_reason
+        end as reject_reason,
+        {{ build_started_at() }} as staged_at
     from kept
     left join event_types
         on kept.event_type = event_types.event_type

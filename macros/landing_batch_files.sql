@@ -1,0 +1,32 @@
+{#- The landing files an incremental staging table (`relation`, with a source_file column)
+    reads in this build: the files of `table_name` it has not stored yet, and the files of
+    its stored rows rejected for one of `redo_reasons` (reasons that depend on the build's
+    time, such as occurred_in_future, so those rows are judged again). Landed files are never
+    rewritten in place (README, Incremental builds); a stored file that is no longer in the
+    landing zone stops the build, since the table would hold rows that a full refresh drops. -#}
+{% macro landing_batch_files(table_name, relation, redo_reasons=[]) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set landed = landing_files(table_name) -%}
+    {%- set stored = run_query(
+        "select distinct source_file from " ~ relation ~ " order by 1"
+    ).columns[0].values() | list -%}
+    {%- set gone = stored | reject('in', landed) | list -%}
+    {%- if gone -%}
+        {{ exceptions.raise_compiler_error(
+            "segmart: " ~ relation ~ " holds rows of " ~ gone | length ~ " file(s) no longer "
+            ~ "under '" ~ landing_path(table_name) ~ "/' (first: '" ~ gone[0] ~ "'). Landed "
+            ~ "files must stay where they landed; if SEGMART_RAW_DIR moved or files were "
+            ~ "removed on purpose, rebuild with: dbt build --full-refresh") }}
+    {%- endif -%}
+    {%- set batch = landed | reject('in', stored) | list -%}
+    {%- if redo_reasons -%}
+        {%- set redo = run_query(
+            "select distinct source_file from " ~ relation ~ " where reject_reason in ('"
+            ~ redo_reasons | join("', '") ~ "')"
+        ).columns[0].values() | list -%}
+        {%- set batch = (batch + redo) | unique | sort -%}
+    {%- endif -%}
+    {{ return(batch) }}
+{%- endmacro %}
