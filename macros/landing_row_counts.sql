@@ -26,9 +26,11 @@
                 {{ landing_select(source_relation, table_name, identity_columns,
                                   optional=optional) }}
             ) as landed
+            -- erased ids are clean ids, and a raw id cleans to one exactly when its trimmed
+            -- text is one: no clean_identity on every landed row
             where
             {%- for column in identity_columns %}
-                {{ clean_identity('landed.' ~ column) }} in (
+                trim(cast(landed.{{ column }} as string)) in (
                     select erased_id from {{ ref('stg_crm__erased_identities') }}
                 ){% if not loop.last %} or{% endif %}
             {%- endfor %}

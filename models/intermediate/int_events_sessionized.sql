@@ -2,12 +2,17 @@
     previous event is more than segmart_session_gap_minutes; a session is also cut every
     segmart_session_max_minutes from its start, so none is longer than that.
 
+    The sessions are found on a narrow projection (event_id, person, time) and joined back
+    to the events, so the window passes sort three columns, not twenty.
+
     Incremental (delete+insert on event_id; on plain Spark a full table, see
-    event_table_config): a build re-sessionizes the whole history of
-    every person whose events changed in int_events_stitched (new, late, re-stitched to or
-    away from them, moved in local time), so a session that spans two builds is one session,
-    exactly as a full refresh makes it. Events no longer in int_events_stitched are deleted
-    by the post-hook. -#}
+    event_table_config). An event's session depends only on the person's events before it
+    (the gap to the previous one, the start of its run), so a build finds, per person whose
+    events changed in int_events_stitched (new, late, re-stitched to or away from them,
+    moved in local time), the earliest changed event, sessionizes that person's history and
+    rewrites their events from that one on: a session that spans two builds is one session,
+    exactly as a full refresh makes it, and a daily build rewrites about the new day. Events
+    no longer in int_events_stitched are deleted by the post-hook. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
@@ -29,35 +34,54 @@ stitched as (
 ),
 
 {% if is_incremental() %}
-changed_persons as (
+changes as (
 
-    -- persons who gained an event, or whose event moved in time zone
-    select stitched.user_id
+    -- events gained by a person, or moved in time zone: from their new person's view
+    select
+        stitched.user_id,
+        stitched.occurred_at
     from stitched
     left join {{ this }} as stored
         on stitched.event_id = stored.event_id
     where stored.event_id is null
         or stored.user_id != stitched.user_id
+        or stored.occurred_at != stitched.occurred_at
         or stored.time_zone is distinct from stitched.time_zone
-    union
-    -- persons who lost an event (re-stitched away from them, or gone)
-    select stored.user_id
+    union all
+    -- events lost by a person (re-stitched away from them, or gone), or moved in time
+    select
+        stored.user_id,
+        stored.occurred_at
     from {{ this }} as stored
     left join stitched
         on stored.event_id = stitched.event_id
     where stitched.event_id is null
         or stored.user_id != stitched.user_id
+        or stored.occurred_at != stitched.occurred_at
+
+),
+
+changed_persons as (
+
+    select
+        user_id,
+        min(occurred_at) as changed_from
+    from changes
+    group by user_id
 
 ),
 
 {% endif %}
 events as (
 
-    select stitched.*
+    select
+        stitched.event_id,
+        stitched.user_id,
+        stitched.occurred_at
     from stitched
-    {% if is_incremental() -%}
-        inner join changed_persons
-            on stitched.user_id = changed_persons.user_id
+    {%- if is_incremental() %}
+    inner join changed_persons
+        on stitched.user_id = changed_persons.user_id
     {%- endif %}
 
 ),
@@ -89,25 +113,18 @@ gap_flagged as (
 
 gap_sessions as (
 
+    -- events are in time order, so the latest gap start so far is the run's start
     select
         *,
-        sum(starts_gap_session) over (
-            partition by user_id
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) as gap_session_number
+        sum(starts_gap_session) over person_timeline as gap_session_number,
+        max(case when starts_gap_session = 1 then occurred_at end) over person_timeline
+            as gap_session_started_at
     from gap_flagged
-
-),
-
-gap_session_starts as (
-
-    select
-        *,
-        min(occurred_at) over (
-            partition by user_id, gap_session_number
-        ) as gap_session_started_at
-    from gap_sessions
+    window person_timeline as (
+        partition by user_id
+        order by occurred_at, event_id
+        rows between unbounded preceding and current row
+    )
 
 ),
 
@@ -118,49 +135,74 @@ length_capped as (
         cast(floor(
             {{ seconds_between('gap_session_started_at', 'occurred_at') }} / {{ max_seconds }}
         ) as integer) as length_split_number
-    from gap_session_starts
+    from gap_sessions
+
+),
+
+session_flagged as (
+
+    -- a session starts where the gap run or its length slice changes
+    select
+        *,
+        case
+            when lag(gap_session_number) over person_timeline is null then 1
+            when lag(gap_session_number) over person_timeline != gap_session_number then 1
+            when lag(length_split_number) over person_timeline != length_split_number then 1
+            else 0
+        end as starts_session
+    from length_capped
+    window person_timeline as (partition by user_id order by occurred_at, event_id)
 
 ),
 
 sessions as (
 
     select
-        *,
-        min(occurred_at) over (
-            partition by user_id, gap_session_number, length_split_number
+        event_id,
+        starts_session = 1 as is_session_start,
+        max(case when starts_session = 1 then occurred_at end) over (
+            partition by user_id
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
         ) as session_started_at
-    from length_capped
+    from session_flagged
 
 ),
 
 final as (
 
     select
-        event_id,
-        user_id,
-        md5(user_id || '|' || cast(session_started_at as string)) as session_id,
-        session_started_at,
-        occurred_at = session_started_at
-        and row_number() over (
-            partition by user_id, session_started_at order by occurred_at, event_id
-        ) = 1 as is_session_start,
-        is_identified,
-        anonymous_id,
-        login_user_id,
-        event_type,
-        occurred_at,
-        occurred_at_local,
-        time_zone,
-        page_path,
-        product_id,
-        category,
-        price,
-        quantity,
-        device_type,
-        channel,
-        country,
-        engagement_ms
+        stitched.event_id,
+        stitched.user_id,
+        md5(stitched.user_id || '|' || cast(sessions.session_started_at as string))
+            as session_id,
+        sessions.session_started_at,
+        sessions.is_session_start,
+        stitched.is_identified,
+        stitched.anonymous_id,
+        stitched.login_user_id,
+        stitched.event_type,
+        stitched.occurred_at,
+        stitched.occurred_at_local,
+        stitched.time_zone,
+        stitched.page_path,
+        stitched.product_id,
+        stitched.category,
+        stitched.price,
+        stitched.quantity,
+        stitched.device_type,
+        stitched.channel,
+        stitched.country,
+        stitched.engagement_ms
     from sessions
+    inner join stitched
+        on sessions.event_id = stitched.event_id
+    {%- if is_incremental() %}
+    -- events before a person's earliest change keep their stored session
+    inner join changed_persons
+        on stitched.user_id = changed_persons.user_id
+    where stitched.occurred_at >= changed_persons.changed_from
+    {%- endif %}
 
 )
 

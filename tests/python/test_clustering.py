@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from segmart.clustering import (
     ClusteringConfig,
@@ -19,6 +19,7 @@ from segmart.clustering import (
     prepare,
     profile_clusters,
     select_model,
+    silhouettes,
 )
 
 FEATURES = ("f0", "f1", "f2")
@@ -256,3 +257,16 @@ def test_row_order_of_the_input_does_not_matter():
                         assign_clusters(prepared, selection.chosen_k, cfg).frame))
     pd.testing.assert_frame_equal(results[0][0], results[1][0])
     pd.testing.assert_frame_equal(results[0][1], results[1][1])
+
+
+def test_silhouettes_equal_sklearn_for_every_labelling():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1500, 6))
+    labellings = [rng.integers(0, k, len(x)) for k in (2, 3, 8)]
+    alone = labellings[0].copy()
+    alone[17] = 99  # a cluster of one point scores 0, as in sklearn
+    labellings.append(alone)
+    ours = silhouettes(x, labellings, chunk=400)  # chunks that do not divide n
+    expected = [silhouette_score(x, labels) for labels in labellings]
+    np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
+    assert silhouettes(x, []) == []

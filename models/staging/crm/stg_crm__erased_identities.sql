@@ -16,25 +16,22 @@ requests as (
 
 ),
 
-events as (
+devices as (
 
-    select
-        {{ clean_identity('anonymous_id') }} as anonymous_id,
-        {{ clean_identity('user_id') }} as user_id
+    -- a raw id cleans to a requested (clean) id exactly when its trimmed text is one, so the
+    -- landed rows are joined on that and only the requested persons' rows are cleaned. The
+    -- clean id is computed from both sides of the join on purpose: DuckDB would otherwise
+    -- push the "not null" its readers imply down to every landed row, cleaning each.
+    select distinct
+        case
+            when requests.user_id is not null then {{ clean_identity('landed.anonymous_id') }}
+        end as anonymous_id
     from (
         {{ landing_select(source('tracking', 'events'), 'events',
             ['anonymous_id', 'user_id']) }}
     ) as landed
-
-),
-
-devices as (
-
-    select distinct events.anonymous_id
-    from events
     inner join requests
-        on events.user_id = requests.user_id
-    where events.anonymous_id is not null
+        on trim(cast(landed.user_id as string)) = requests.user_id
 
 ),
 
@@ -44,6 +41,7 @@ final as (
     where user_id is not null
     union
     select anonymous_id as erased_id from devices
+    where anonymous_id is not null
 
 )
 
