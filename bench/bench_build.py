@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_build.py                  # 1 M and 10 M events
     .venv/bin/python bench/bench_build.py --events 1000000 # one size
     .venv/bin/python bench/bench_build.py --with-100m      # adds 100 M events (long)
+    .venv/bin/python bench/bench_build.py --events 100000000 --full-only  # one full build
 
 For each size it generates demo data (about 42 events per person over 120 days), holds the
 last day back, runs a full build (`--full-refresh`), lands the held-back day and builds
@@ -110,7 +111,7 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
             "events_per_s": events / wall, "slowest": slowest}
 
 
-def bench(events: int, work: Path) -> list[dict]:
+def bench(events: int, work: Path, full_only: bool = False) -> list[dict]:
     raw, later, db = work / "raw", work / "later", work / "bench.duckdb"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -119,8 +120,10 @@ def bench(events: int, work: Path) -> list[dict]:
     counted = duckdb.sql(f"select count(*) from '{raw}/events/*.parquet'").fetchall()[0][0]
     phases = [run_phase("full build", [*PRODUCTION_BUILD, "--full-refresh"],
                         raw, db, work, counted)]
-    land(later, raw)
-    phases.append(run_phase("one more day", PRODUCTION_BUILD, raw, db, work, held["events"]))
+    if not full_only:
+        land(later, raw)
+        phases.append(run_phase("one more day", PRODUCTION_BUILD, raw, db, work,
+                                held["events"]))
     for phase in phases:
         phase["events"] = counted if phase["phase"] == "full build" else held["events"]
         phase["size"] = events
@@ -143,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", default="1000000,10000000",
                         help="comma-separated event counts (default 1 M and 10 M)")
     parser.add_argument("--with-100m", action="store_true", help="also 100 M events")
+    parser.add_argument("--full-only", action="store_true",
+                        help="only the full build (no one-more-day phase)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args(argv)
@@ -152,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     for size in sizes:
         print(f"\n== {size:,} events", flush=True)
-        phases = bench(size, args.work / f"{size}")
+        phases = bench(size, args.work / f"{size}", args.full_only)
         for phase in phases:
             print(f"  {phase['phase']:<13} {phase['wall_s']:7.1f} s  "
                   f"peak {phase['peak_mb']:,.0f} MB  {phase['events_per_s']:,.0f} events/s")

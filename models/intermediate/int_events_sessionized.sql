@@ -27,37 +27,60 @@
 
 with
 
-stitched as (
+stitched_events as (
 
     select * from {{ ref('int_events_stitched') }}
 
 ),
 
-{% if is_incremental() %}
-changes as (
+stitched as (
 
-    -- events gained by a person, or moved in time zone: from their new person's view
+    -- what sessions and change detection need; read by several CTEs, which DuckDB
+    -- materializes, so it stays narrow
     select
-        stitched.user_id,
-        stitched.occurred_at
+        event_id,
+        user_id,
+        occurred_at,
+        time_zone
+    from {{ ref('int_events_stitched') }}
+
+),
+
+{% if is_incremental() %}
+changed_events as (
+
+    -- one pass over stored and current events: gained, lost (re-stitched away, or gone),
+    -- moved in time or in time zone
+    select
+        stitched.user_id as user_id_now,
+        stitched.occurred_at as occurred_at_now,
+        stored.user_id as user_id_stored,
+        stored.occurred_at as occurred_at_stored
     from stitched
-    left join {{ this }} as stored
+    full outer join {{ this }} as stored
         on stitched.event_id = stored.event_id
     where stored.event_id is null
+        or stitched.event_id is null
         or stored.user_id != stitched.user_id
         or stored.occurred_at != stitched.occurred_at
         or stored.time_zone is distinct from stitched.time_zone
-    union all
-    -- events lost by a person (re-stitched away from them, or gone), or moved in time
+
+),
+
+changes as (
+
+    -- a change counts for the person who has the event now and for the one who had it
     select
-        stored.user_id,
-        stored.occurred_at
-    from {{ this }} as stored
-    left join stitched
-        on stored.event_id = stitched.event_id
-    where stitched.event_id is null
-        or stored.user_id != stitched.user_id
-        or stored.occurred_at != stitched.occurred_at
+        user_id_now as user_id,
+        occurred_at_now as occurred_at
+    from changed_events
+    where user_id_now is not null
+    union all
+    select
+        user_id_stored as user_id,
+        occurred_at_stored as occurred_at
+    from changed_events
+    where user_id_stored is not null
 
 ),
 
@@ -172,36 +195,36 @@ sessions as (
 final as (
 
     select
-        stitched.event_id,
-        stitched.user_id,
-        md5(stitched.user_id || '|' || cast(sessions.session_started_at as string))
+        stitched_events.event_id,
+        stitched_events.user_id,
+        md5(stitched_events.user_id || '|' || cast(sessions.session_started_at as string))
             as session_id,
         sessions.session_started_at,
         sessions.is_session_start,
-        stitched.is_identified,
-        stitched.anonymous_id,
-        stitched.login_user_id,
-        stitched.event_type,
-        stitched.occurred_at,
-        stitched.occurred_at_local,
-        stitched.time_zone,
-        stitched.page_path,
-        stitched.product_id,
-        stitched.category,
-        stitched.price,
-        stitched.quantity,
-        stitched.device_type,
-        stitched.channel,
-        stitched.country,
-        stitched.engagement_ms
+        stitched_events.is_identified,
+        stitched_events.anonymous_id,
+        stitched_events.login_user_id,
+        stitched_events.event_type,
+        stitched_events.occurred_at,
+        stitched_events.occurred_at_local,
+        stitched_events.time_zone,
+        stitched_events.page_path,
+        stitched_events.product_id,
+        stitched_events.category,
+        stitched_events.price,
+        stitched_events.quantity,
+        stitched_events.device_type,
+        stitched_events.channel,
+        stitched_events.country,
+        stitched_events.engagement_ms
     from sessions
-    inner join stitched
-        on sessions.event_id = stitched.event_id
+    inner join stitched_events
+        on sessions.event_id = stitched_events.event_id
     {%- if is_incremental() %}
     -- events before a person's earliest change keep their stored session
     inner join changed_persons
-        on stitched.user_id = changed_persons.user_id
-    where stitched.occurred_at >= changed_persons.changed_from
+        on stitched_events.user_id = changed_persons.user_id
+    where stitched_events.occurred_at >= changed_persons.changed_from
     {%- endif %}
 
 )

@@ -29,8 +29,8 @@ events as (
 batch_ids as (
 
     select event_id
-    from events
-    where staged_at > (
+    from {{ ref('base_tracking__events') }}
+    where reject_reason is null and staged_at > (
         select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }}
     )
     union
@@ -39,22 +39,18 @@ batch_ids as (
     where {{ erased_rows_condition(this) }}
 
 ),
+{% endif %}
 
 candidates as (
 
     select events.*
     from events
-    inner join batch_ids
-        on events.event_id = batch_ids.event_id
+    {%- if is_incremental() %}
+        inner join batch_ids
+            on events.event_id = batch_ids.event_id
+    {%- endif %}
 
 ),
-{% else %}
-candidates as (
-
-    select * from events
-
-),
-{% endif %}
 
 deduplicated as (
 
