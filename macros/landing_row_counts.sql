@@ -32,6 +32,7 @@
             {%- for column in identity_columns %}
                 trim(cast(landed.{{ column }} as string)) in (
                     select erased_id from {{ ref('stg_crm__erased_identities') }}
+                    {%- if column == 'user_id' %} where erased_kind = 'user'{% endif %}
                 ){% if not loop.last %} or{% endif %}
             {%- endfor %}
         ) as erased_rows

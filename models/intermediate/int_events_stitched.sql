@@ -117,6 +117,24 @@ batch_start as (
     from {{ this }}
 
 ),
+
+batch_events as (
+
+    -- a superset of the events the final filter keeps (that filter needs the stitched
+    -- person), cut here so the joins and local times below see the batch, not the history
+    select events.*
+    from events
+    where
+        events.occurred_at > (select batch_start from batch_start)
+        or events.anonymous_id in (select anonymous_id from restitched_devices)
+        or events.user_id in (select user_id from rezoned_persons)
+        or events.anonymous_id in (select user_id from rezoned_persons)
+        or events.anonymous_id in (
+            select anonymous_id from identity_map
+            where user_id in (select user_id from rezoned_persons)
+        )
+
+),
 {% endif %}
 
 stitched as (
@@ -138,7 +156,7 @@ stitched as (
         events.channel,
         events.country,
         events.engagement_ms
-    from events
+    from {{ 'batch_events' if is_incremental() else 'events' }} as events
     inner join as_of
         on events.occurred_at <= as_of.as_of
     left join identity_map

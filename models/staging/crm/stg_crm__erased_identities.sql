@@ -1,7 +1,9 @@
 {{ config(materialized='ephemeral') }}
 {#-
-    Every identity value to erase: the user_ids of valid deletion requests, and every device
-    (anonymous_id) ever seen logged in as one of them. Ephemeral on purpose: inlined into
+    Every identity value to erase: the user_ids of valid deletion requests (erased_kind
+    'user'), and every device (anonymous_id) ever seen logged in as one of them ('device').
+    Readers that only hold user_ids filter on erased_kind = 'user', and DuckDB then skips
+    the devices, which scan the event files. Ephemeral on purpose: inlined into
     the base models that filter on it, it never becomes a relation that holds these ids.
 -#}
 with
@@ -37,10 +39,16 @@ devices as (
 
 final as (
 
-    select user_id as erased_id from requests
+    select
+        user_id as erased_id,
+        'user' as erased_kind
+    from requests
     where user_id is not null
     union
-    select anonymous_id as erased_id from devices
+    select
+        anonymous_id as erased_id,
+        'device' as erased_kind
+    from devices
     where anonymous_id is not null
 
 )
