@@ -12,7 +12,8 @@
     moved in local time), the earliest changed event, sessionizes that person's history and
     rewrites their events from that one on: a session that spans two builds is one session,
     exactly as a full refresh makes it, and a daily build rewrites about the new day. Events
-    no longer in int_events_stitched are deleted by the post-hook. -#}
+    no longer in int_events_stitched are deleted by the post-hook. sessionized_at marks the
+    build that wrote a row, so int_user_hours_aggregated can take only what changed. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
@@ -216,7 +217,9 @@ final as (
         stitched_events.device_type,
         stitched_events.channel,
         stitched_events.country,
-        stitched_events.engagement_ms
+        stitched_events.engagement_ms,
+        -- the build that (re)wrote the row: readers take what changed since their last build
+        {{ build_started_at() }} as sessionized_at
     from sessions
     inner join stitched_events
         on sessions.event_id = stitched_events.event_id

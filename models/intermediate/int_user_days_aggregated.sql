@@ -3,20 +3,13 @@
     that end at as_of (as_of - 1 day < t <= as_of), day 1 the 24 hours before, and so on.
     "In the last N days" is then exactly days_before_as_of < N, so features and rules read
     this small table instead of events.
+
+    The buckets move with as_of (to the second with as_of 'latest'), so this table is rebuilt
+    on every build, but not from every event: int_user_hours_aggregated (incremental) holds
+    each person's hours, and every hour lies wholly inside one bucket except the hour of day
+    that as_of falls in, which is split at as_of's time of day. Those hours are taken event by
+    event; all others are rolled up from their hour rows (activity_measures).
 -#}
-{%- set event_types = [
-    ('page_view', 'count_page_views'),
-    ('product_view', 'count_product_views'),
-    ('add_to_cart', 'count_add_to_carts'),
-    ('remove_from_cart', 'count_remove_from_carts'),
-    ('begin_checkout', 'count_begin_checkouts'),
-    ('purchase', 'count_purchase_events'),
-    ('search', 'count_searches'),
-    ('video_view', 'count_video_views'),
-    ('click', 'count_clicks'),
-] %}
-{%- set device_types = ['mobile', 'desktop', 'tablet'] %}
-{%- set channels = ['web', 'app', 'server'] %}
 
 with
 
@@ -26,15 +19,40 @@ as_of as (
 
 ),
 
-events as (
+hours as (
 
-    -- the day bucket is counted here, not stored upstream: the event tables are incremental
-    -- and must not change when as_of moves on
+    -- an hour whose hour of day is not as_of's lies wholly in one bucket, its start's
+    select
+        hours.*,
+        {{ whole_days_between('hours.hour_started_at', 'as_of.as_of') }} as days_before_as_of
+    from {{ ref('int_user_hours_aggregated') }} as hours
+    cross join as_of
+    where {{ hour_of_day('hours.hour_started_at') }} != {{ hour_of_day('as_of.as_of') }}
+
+),
+
+split_hour_events as (
+
+    -- the hour of day as_of falls in: before and after as_of's minute and second its events
+    -- belong to two different buckets. Counted here, not stored upstream: the event tables
+    -- are incremental and must not change when as_of moves on
     select
         sessionized.*,
         {{ whole_days_between('sessionized.occurred_at', 'as_of.as_of') }} as days_before_as_of
     from {{ ref('int_events_sessionized') }} as sessionized
     cross join as_of
+    where {{ hour_of_day('sessionized.occurred_at') }} = {{ hour_of_day('as_of.as_of') }}
+
+),
+
+split_hours as (
+
+    select
+        user_id,
+        days_before_as_of,
+        {{- activity_aggregates() }}
+    from split_hour_events
+    group by 1, 2
 
 ),
 
@@ -50,49 +68,33 @@ orders as (
 
 ),
 
+partial_days as (
+
+    select
+        {%- for measure in activity_measures() %}
+            {{ measure.name }},
+        {%- endfor %}
+        user_id,
+        days_before_as_of
+    from hours
+    union all
+    select
+        {%- for measure in activity_measures() %}
+            {{ measure.name }},
+        {%- endfor %}
+        user_id,
+        days_before_as_of
+    from split_hours
+
+),
 
 events_by_day as (
 
     select
         user_id,
         days_before_as_of,
-        max(case when is_identified then 1 else 0 end) = 1 as is_identified,
-        count(*) as count_events,
-        {%- for event_type, column in event_types %}
-            sum(case when event_type = '{{ event_type }}' then 1 else 0 end) as {{ column }},
-        {%- endfor %}
-        sum(
-            case
-                when event_type = 'add_to_cart' then {{ money('coalesce(price, 0) * quantity') }}
-                else 0
-            end
-        ) as total_cart_value,
-        max(case when event_type = 'add_to_cart' then occurred_at end) as last_add_to_cart_at,
-        sum(
-            case when {{ is_part_of_day(hour_of_day('occurred_at_local'), 'morning') }}
-                    then 1
-                else 0
-            end
-        ) as count_morning_events,
-        sum(
-            case when {{ is_part_of_day(hour_of_day('occurred_at_local'), 'evening') }}
-                    then 1
-                else 0
-            end
-        ) as count_evening_events,
-        sum(coalesce(engagement_ms, 0)) as total_engagement_ms,
-        {%- for device_type in device_types %}
-            sum(case when device_type = '{{ device_type }}' then 1 else 0 end)
-                as count_events_{{ device_type }},
-        {%- endfor %}
-        {%- for channel in channels %}
-            sum(case when channel = '{{ channel }}' then 1 else 0 end)
-                as count_events_{{ channel }},
-        {%- endfor %}
-        max_by(country, occurred_at) as last_country,
-        min(occurred_at) as first_event_at,
-        max(occurred_at) as last_event_at
-    from events
+        {{- activity_rollup() }}
+    from partial_days
     group by 1, 2
 
 ),
@@ -158,25 +160,13 @@ final as (
         -- orders come from the shop, which only knows logged-in customers
         coalesce(events_by_day.is_identified, false) or orders_by_day.user_id is not null
             as is_identified,
-        coalesce(events_by_day.count_events, 0) as count_events,
-        {%- for _, column in event_types %}
-            coalesce(events_by_day.{{ column }}, 0) as {{ column }},
+        {%- for measure in activity_measures() if measure.name != 'is_identified' %}
+            {%- if measure.kind == 'sum' %}
+                coalesce(events_by_day.{{ measure.name }}, 0) as {{ measure.name }},
+            {%- else %}
+                events_by_day.{{ measure.name }},
+            {%- endif %}
         {%- endfor %}
-        coalesce(events_by_day.total_cart_value, 0) as total_cart_value,
-        events_by_day.last_add_to_cart_at,
-        coalesce(events_by_day.count_morning_events, 0) as count_morning_events,
-        coalesce(events_by_day.count_evening_events, 0) as count_evening_events,
-        coalesce(events_by_day.total_engagement_ms, 0) as total_engagement_ms,
-        {%- for device_type in device_types %}
-            coalesce(events_by_day.count_events_{{ device_type }}, 0)
-                as count_events_{{ device_type }},
-        {%- endfor %}
-        {%- for channel in channels %}
-            coalesce(events_by_day.count_events_{{ channel }}, 0) as count_events_{{ channel }},
-        {%- endfor %}
-        events_by_day.last_country,
-        events_by_day.first_event_at,
-        events_by_day.last_event_at,
         coalesce(sessions_by_day.count_sessions_started, 0) as count_sessions_started,
         coalesce(sessions_by_day.count_morning_sessions_started, 0)
             as count_morning_sessions_started,

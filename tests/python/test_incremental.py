@@ -28,7 +28,8 @@ COMPARED = [
     "staging.base_tracking__events", "staging.stg_tracking__events",
     "intermediate.int_identity_map", "intermediate.int_events_stitched",
     "intermediate.int_events_sessionized", "intermediate.int_sessions_aggregated",
-    "intermediate.int_user_days_aggregated", "intermediate.int_user_product_days_aggregated",
+    "intermediate.int_user_hours_aggregated", "intermediate.int_user_days_aggregated",
+    "intermediate.int_user_product_days_aggregated",
     "marts.user_profiles", "marts.user_features", "marts.product_interest",
     "marts.segment_memberships", "marts.segment_summary", "marts.segment_overlap",
     "marts.data_quality", "marts.data_quality_row_counts",
@@ -40,8 +41,8 @@ BUILD = ["build", "--exclude", "path:models/marts/ml"]
 def _frame(db, table: str) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         frame = con.execute(f"select * from {table}").df()
-    # when a build staged the row: the one column that must differ
-    frame = frame.drop(columns=["staged_at"], errors="ignore")
+    # when a build staged or sessionized the row: the columns that must differ
+    frame = frame.drop(columns=["staged_at", "sessionized_at"], errors="ignore")
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 

@@ -1,0 +1,122 @@
+{#- One row per person and UTC hour with events: the activity measures of that hour
+    (activity_measures). An hour does not depend on as_of, so this table is incremental and
+    int_user_days_aggregated rolls hours up into the day buckets of whatever as_of the build
+    has, reading single events only for the one hour of day that as_of splits.
+
+    Incremental (delete+insert on person and hour; a full table on plain Spark, see
+    event_table_config). A build recomputes the hours that changed:
+    - hours with events that int_events_sessionized wrote since this table's newest row
+      (new days, late events, events re-stitched to a person: sessionized_at);
+    - stored hours whose event count no longer matches (events re-stitched away from the
+      person, or deleted upstream).
+    An hour left without events is written with count_events = 0 and deleted by the
+    post-hook, so the table equals a full refresh. -#}
+{{ config(
+    unique_key=['user_id', 'hour_started_at'],
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_rows(this, 'count_events = 0') if is_incremental() else 'select 1' }}",
+    ],
+    **event_table_config()
+) }}
+
+{%- set hour_started_at = dbt.date_trunc('hour', 'occurred_at') %}
+
+with
+
+events as (
+
+    -- int_events_sessionized is read where it is needed, not through one CTE: DuckDB
+    -- materializes a CTE that is read more than once, here every event with every column
+    select
+        *,
+        {{ hour_started_at }} as hour_started_at
+    from {{ ref('int_events_sessionized') }}
+
+),
+
+{% if is_incremental() %}
+event_counts as (
+
+    select
+        user_id,
+        {{ hour_started_at }} as hour_started_at,
+        count(*) as count_events
+    from {{ ref('int_events_sessionized') }}
+    group by 1, 2
+
+),
+
+changed_hours as (
+
+    -- hours with events written since this table's last build
+    select distinct
+        user_id,
+        {{ hour_started_at }} as hour_started_at
+    from {{ ref('int_events_sessionized') }}
+    where sessionized_at > (
+        select coalesce(max(sessionized_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    )
+    union
+    -- hours that lost events: re-stitched away from the person, or deleted upstream
+    select
+        stored.user_id,
+        stored.hour_started_at
+    from {{ this }} as stored
+    left join event_counts
+        on stored.user_id = event_counts.user_id
+            and stored.hour_started_at = event_counts.hour_started_at
+    where event_counts.count_events is null
+        or event_counts.count_events != stored.count_events
+
+),
+
+{% endif %}
+batch as (
+
+    select events.*
+    from events
+    {%- if is_incremental() %}
+    inner join changed_hours
+        on events.user_id = changed_hours.user_id
+            and events.hour_started_at = changed_hours.hour_started_at
+    {%- endif %}
+
+),
+
+aggregated as (
+
+    select
+        user_id,
+        hour_started_at,
+        {{- activity_aggregates() }},
+        max(sessionized_at) as sessionized_at
+    from batch
+    group by 1, 2
+
+),
+
+final as (
+
+    select * from aggregated
+    {%- if is_incremental() %}
+    union all
+    -- an hour left without events replaces its stored row with an empty one, which the
+    -- post-hook deletes
+    select
+        changed_hours.user_id,
+        changed_hours.hour_started_at,
+        {%- for measure in activity_measures() %}
+            {{ '0' if measure.name == 'count_events' else 'null' }} as {{ measure.name }},
+        {%- endfor %}
+        null as sessionized_at
+    from changed_hours
+    left join aggregated
+        on changed_hours.user_id = aggregated.user_id
+            and changed_hours.hour_started_at = aggregated.hour_started_at
+    where aggregated.user_id is null
+    {%- endif %}
+
+)
+
+select * from final
