@@ -83,7 +83,8 @@ class ClusteringConfig:
     k_min: int = 2
     k_max: int = 10
     silhouette_tolerance: float = 0.10
-    silhouette_sample_size: int = 10_000
+    silhouette_sample_size: int = 5_000
+    selection_sample_size: int = 20_000
     fit_sample_size: int = 50_000
     minibatch_threshold: int = 200_000
     min_cluster_size: int = 50
@@ -132,8 +133,9 @@ class ClusteringConfig:
         stray = sorted(set(self.log_features) - set(self.features))
         if stray:
             raise ClusteringError(f"log_features {stray} are not among the features")
-        if self.silhouette_sample_size < 100:
-            raise ClusteringError("silhouette_sample_size must be at least 100")
+        for name in ("silhouette_sample_size", "selection_sample_size"):
+            if getattr(self, name) < 100:
+                raise ClusteringError(f"{name} must be at least 100, got {getattr(self, name)}")
 
 
 def to_pandas(relation) -> pd.DataFrame:
@@ -345,8 +347,9 @@ class Selection:
 def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
     """Fit each candidate k, score it, and choose.
 
-    Candidates are fitted on a seeded sample of at most ``fit_sample_size`` persons (all of
-    them when fewer); silhouette, Davies-Bouldin and Calinski-Harabasz are computed on a
+    Candidates are fitted on a seeded sample of at most ``selection_sample_size`` persons
+    (all of them when fewer; never more than ``fit_sample_size``, never fewer than the
+    silhouette sample); silhouette, Davies-Bouldin and Calinski-Harabasz are computed on a
     seeded sub-sample of at most ``silhouette_sample_size`` rows. The chosen k is the fewest
     clusters whose silhouette is within ``silhouette_tolerance`` (relative) of the best.
     """
@@ -360,8 +363,8 @@ def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
             "the eligibility")
     # candidates are fitted on a seeded sample and scored on a sub-sample of it: choosing k
     # does not need every person, only the final fit (assign_clusters) does
-    fit_rows = _sample(n, max(config.fit_sample_size, config.silhouette_sample_size),
-                       config.seed + 3)
+    fit_rows = _sample(n, max(min(config.selection_sample_size, config.fit_sample_size),
+                              config.silhouette_sample_size), config.seed + 3)
     matrix = prepared.matrix[fit_rows]
     rows = _sample(len(matrix), config.silhouette_sample_size, config.seed + 1)
     x = matrix[rows]
