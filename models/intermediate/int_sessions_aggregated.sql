@@ -1,16 +1,71 @@
 {#- One row per session: when and where it started (UTC and the person's local time), how
-    long it lasted and what happened in it. -#}
+    long it lasted and what happened in it.
+
+    A session does not depend on as_of (int_user_days_aggregated counts its day), so the
+    table is incremental (delete+insert on session_id; a full table on plain Spark, see
+    event_table_config), like int_user_hours_aggregated: a build recomputes the sessions
+    holding events that int_events_sessionized wrote since this table's newest row, and the
+    stored sessions whose event count no longer matches (events re-stitched away, a person
+    re-sessionized, events deleted upstream). A session left without events is written with
+    count_events = 0 and deleted by the post-hook. -#}
+{{ config(
+    unique_key='session_id',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_rows(this, 'count_events = 0') if is_incremental() else 'select 1' }}",
+    ],
+    **event_table_config()
+) }}
+
 with
 
 events as (
 
+    -- int_events_sessionized is read where it is needed, not through one CTE: DuckDB
+    -- materializes a CTE that is read more than once, here every event with every column
     select * from {{ ref('int_events_sessionized') }}
 
 ),
 
-as_of as (
+{% if is_incremental() %}
+event_counts as (
 
-    select as_of from {{ ref('int_as_of_resolved') }}
+    select
+        session_id,
+        count(*) as count_events
+    from {{ ref('int_events_sessionized') }}
+    group by session_id
+
+),
+
+changed_sessions as (
+
+    -- sessions with events written since this table's last build
+    select distinct session_id
+    from {{ ref('int_events_sessionized') }}
+    where sessionized_at > (
+        select coalesce(max(sessionized_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    )
+    union
+    -- sessions that lost events
+    select stored.session_id
+    from {{ this }} as stored
+    left join event_counts
+        on stored.session_id = event_counts.session_id
+    where event_counts.count_events is null
+        or event_counts.count_events != stored.count_events
+
+),
+
+{% endif %}
+batch as (
+
+    select events.*
+    from events
+    {%- if is_incremental() %}
+    inner join changed_sessions
+        on events.session_id = changed_sessions.session_id
+    {%- endif %}
 
 ),
 
@@ -26,35 +81,63 @@ aggregated as (
         sum(case when event_type = 'product_view' then 1 else 0 end) as count_product_views,
         sum(case when event_type = 'add_to_cart' then 1 else 0 end) as count_add_to_carts,
         max(case when is_session_start then device_type end) as device_type,
-        max(case when is_session_start then channel end) as channel
-    from events
+        max(case when is_session_start then channel end) as channel,
+        max(sessionized_at) as sessionized_at
+    from batch
     group by session_id, user_id
+
+),
+
+sessions as (
+
+    select
+        session_id,
+        user_id,
+        started_at,
+        ended_at,
+        started_at_local,
+        {{ hour_of_day('started_at_local') }} as started_local_hour,
+        {{ is_part_of_day(hour_of_day('started_at_local'), 'morning') }} as is_morning_start,
+        {{ is_part_of_day(hour_of_day('started_at_local'), 'evening') }} as is_evening_start,
+        {{ seconds_between('started_at', 'ended_at') }} as duration_seconds,
+        count_events,
+        count_product_views,
+        count_add_to_carts,
+        device_type,
+        channel,
+        sessionized_at
+    from aggregated
 
 ),
 
 final as (
 
+    select * from sessions
+    {%- if is_incremental() %}
+    union all
+    -- a session left without events replaces its stored row with an empty one, which the
+    -- post-hook deletes
     select
-        aggregated.session_id,
-        aggregated.user_id,
-        aggregated.started_at,
-        aggregated.ended_at,
-        aggregated.started_at_local,
-        {{ hour_of_day('aggregated.started_at_local') }} as started_local_hour,
-        {{ is_part_of_day(hour_of_day('aggregated.started_at_local'), 'morning') }}
-            as is_morning_start,
-        {{ is_part_of_day(hour_of_day('aggregated.started_at_local'), 'evening') }}
-            as is_evening_start,
-        {{ whole_days_between('aggregated.started_at', 'as_of.as_of') }} as days_before_as_of,
-        {{ seconds_between('aggregated.started_at', 'aggregated.ended_at') }}
-            as duration_seconds,
-        aggregated.count_events,
-        aggregated.count_product_views,
-        aggregated.count_add_to_carts,
-        aggregated.device_type,
-        aggregated.channel
-    from aggregated
-    cross join as_of
+        changed_sessions.session_id,
+        null as user_id,
+        null as started_at,
+        null as ended_at,
+        null as started_at_local,
+        null as started_local_hour,
+        null as is_morning_start,
+        null as is_evening_start,
+        null as duration_seconds,
+        0 as count_events,
+        null as count_product_views,
+        null as count_add_to_carts,
+        null as device_type,
+        null as channel,
+        null as sessionized_at
+    from changed_sessions
+    left join aggregated
+        on changed_sessions.session_id = aggregated.session_id
+    where aggregated.session_id is null
+    {%- endif %}
 
 )
 

@@ -58,7 +58,14 @@ split_hours as (
 
 sessions as (
 
-    select * from {{ ref('int_sessions_aggregated') }}
+    select
+        sessions.user_id,
+        sessions.is_morning_start,
+        sessions.is_evening_start,
+        sessions.duration_seconds,
+        {{ whole_days_between('sessions.started_at', 'as_of.as_of') }} as days_before_as_of
+    from {{ ref('int_sessions_aggregated') }} as sessions
+    cross join as_of
 
 ),
 
