@@ -32,25 +32,15 @@ rejected as (
 
 ),
 
-staged_events as (
-
-    -- every valid event (rows of erased persons are gone in staging already)
-    select
-        event_id,
-        event_type,
-        occurred_at,
-        user_id,
-        loaded_at
-    from {{ ref('stg_tracking__events') }}
-
-),
-
 purchase_events as (
 
     select
         cast(occurred_at as date) as observed_date,
         count(*) as count_purchase_events
-    from staged_events
+    -- the staged events are read where they are needed, not through one CTE: DuckDB
+    -- materializes a CTE read more than once (here every valid event); rows of erased
+    -- persons are gone in staging already
+    from {{ ref('stg_tracking__events') }}
     where event_type = 'purchase'
     group by cast(occurred_at as date)
 
@@ -106,7 +96,7 @@ late_events as (
         cast(count(*) as double) as observed,
         cast(null as double) as expected,
         false as is_flagged
-    from staged_events
+    from {{ ref('stg_tracking__events') }}
     where loaded_at > {{ dbt.dateadd(
         'day', positive_var('segmart_late_arrival_days'), 'occurred_at'
     ) }}
@@ -127,7 +117,7 @@ events_awaiting_full_refresh as (
         cast(count(*) as double) as observed,
         cast(null as double) as expected,
         true as is_flagged
-    from staged_events as staged
+    from {{ ref('stg_tracking__events') }} as staged
     inner join {{ ref('int_as_of_resolved') }} as as_of
         on staged.occurred_at <= as_of.as_of
     left join {{ ref('int_events_stitched') }} as stitched
