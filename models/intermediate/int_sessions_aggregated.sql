@@ -28,32 +28,11 @@ events as (
 ),
 
 {% if is_incremental() %}
-event_counts as (
-
-    select
-        session_id,
-        count(*) as count_events
-    from {{ ref('int_events_sessionized') }}
-    group by session_id
-
-),
-
 changed_sessions as (
 
-    -- sessions with events written since this table's last build
-    select distinct session_id
-    from {{ ref('int_events_sessionized') }}
-    where sessionized_at > (
-        select coalesce(max(sessionized_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
-    union
-    -- sessions that lost events
-    select stored.session_id
-    from {{ this }} as stored
-    left join event_counts
-        on stored.session_id = event_counts.session_id
-    where event_counts.count_events is null
-        or event_counts.count_events != stored.count_events
+    -- sessions with events written since this table's last build, and stored sessions that
+    -- lost events (re-stitched away, re-sessionized, or deleted upstream)
+    {{ changed_groups(ref('int_events_sessionized'), [('session_id', 'session_id')]) }}
 
 ),
 

@@ -36,38 +36,12 @@ events as (
 ),
 
 {% if is_incremental() %}
-event_counts as (
-
-    select
-        user_id,
-        {{ hour_started_at }} as hour_started_at,
-        count(*) as count_events
-    from {{ ref('int_events_sessionized') }}
-    group by 1, 2
-
-),
-
 changed_hours as (
 
-    -- hours with events written since this table's last build
-    select distinct
-        user_id,
-        {{ hour_started_at }} as hour_started_at
-    from {{ ref('int_events_sessionized') }}
-    where sessionized_at > (
-        select coalesce(max(sessionized_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
-    union
-    -- hours that lost events: re-stitched away from the person, or deleted upstream
-    select
-        stored.user_id,
-        stored.hour_started_at
-    from {{ this }} as stored
-    left join event_counts
-        on stored.user_id = event_counts.user_id
-            and stored.hour_started_at = event_counts.hour_started_at
-    where event_counts.count_events is null
-        or event_counts.count_events != stored.count_events
+    -- hours with events written since this table's last build, and stored hours that lost
+    -- events (re-stitched away from the person, or deleted upstream)
+    {{ changed_groups(ref('int_events_sessionized'),
+                      [('user_id', 'user_id'), ('hour_started_at', hour_started_at)]) }}
 
 ),
 
