@@ -48,23 +48,103 @@ stitched as (
 ),
 
 {% if is_incremental() %}
+rewritten as (
+
+    -- the stitched events written since this table's newest stitched_at (the lookback
+    -- window, late events, re-stitched devices, re-zoned persons): only these can differ
+    -- from the stored copy
+    select
+        event_id,
+        user_id,
+        occurred_at,
+        time_zone
+    from {{ ref('int_events_stitched') }}
+    where stitched_at > (
+        select coalesce(max(stitched_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    )
+
+),
+
 changed_events as (
 
-    -- one pass over stored and current events: gained, lost (re-stitched away, or gone),
-    -- moved in time or in time zone
+    -- gained, re-stitched to another person, moved in time or in time zone
     select
-        stitched.user_id as user_id_now,
-        stitched.occurred_at as occurred_at_now,
+        rewritten.user_id as user_id_now,
+        rewritten.occurred_at as occurred_at_now,
         stored.user_id as user_id_stored,
         stored.occurred_at as occurred_at_stored
-    from stitched
-    full outer join {{ this }} as stored
-        on stitched.event_id = stored.event_id
+    from rewritten
+    left join {{ this }} as stored
+        on rewritten.event_id = stored.event_id
     where stored.event_id is null
-        or stitched.event_id is null
-        or stored.user_id != stitched.user_id
-        or stored.occurred_at != stitched.occurred_at
-        or stored.time_zone is distinct from stitched.time_zone
+        or stored.user_id != rewritten.user_id
+        or stored.occurred_at != rewritten.occurred_at
+        or stored.time_zone is distinct from rewritten.time_zone
+
+),
+
+moves as (
+
+    -- +1 for the person an event now belongs to, -1 for the one it was stored under
+    select
+        user_id_now as user_id,
+        1 as moved
+    from changed_events
+    where user_id_stored is null or user_id_stored != user_id_now
+    union all
+    select
+        user_id_stored as user_id,
+        -1 as moved
+    from changed_events
+    where user_id_stored is not null and user_id_stored != user_id_now
+
+),
+
+moved_counts as (
+
+    select
+        user_id,
+        sum(moved) as moved
+    from moves
+    group by user_id
+
+),
+
+stored_counts as (
+
+    select
+        user_id,
+        count(*) as count_events
+    from {{ this }}
+    group by user_id
+
+),
+
+current_counts as (
+
+    select
+        user_id,
+        count(*) as count_events
+    from stitched
+    group by user_id
+
+),
+
+emptied_persons as (
+
+    -- persons who lost events upstream without their going to anyone (deleted after an
+    -- earlier as_of, erased): what they had, plus what they gained, minus what moved away,
+    -- is more than they have; their whole history is sessionized again
+    select
+        stored_counts.user_id,
+        cast('1900-01-01' as timestamp) as occurred_at
+    from stored_counts
+    left join current_counts
+        on stored_counts.user_id = current_counts.user_id
+    left join moved_counts
+        on stored_counts.user_id = moved_counts.user_id
+    where stored_counts.count_events + coalesce(moved_counts.moved, 0)
+        != coalesce(current_counts.count_events, 0)
 
 ),
 
@@ -75,13 +155,17 @@ changes as (
         user_id_now as user_id,
         occurred_at_now as occurred_at
     from changed_events
-    where user_id_now is not null
     union all
     select
         user_id_stored as user_id,
         occurred_at_stored as occurred_at
     from changed_events
     where user_id_stored is not null
+    union all
+    select
+        user_id,
+        occurred_at
+    from emptied_persons
 
 ),
 
@@ -218,6 +302,7 @@ final as (
         stitched_events.channel,
         stitched_events.country,
         stitched_events.engagement_ms,
+        stitched_events.stitched_at,
         -- the build that (re)wrote the row: readers take what changed since their last build
         {{ build_started_at() }} as sessionized_at
     from sessions

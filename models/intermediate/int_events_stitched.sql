@@ -9,7 +9,8 @@
     device's earlier anonymous events to the person) and persons whose CRM time zone changed.
     Rows after as_of (a build at an earlier as_of) and rows of erased persons are deleted by
     the hooks. Events that land later than the lookback wait for the next --full-refresh;
-    data_quality counts them (events_awaiting_full_refresh). -#}
+    data_quality counts them (events_awaiting_full_refresh). stitched_at marks the build that
+    wrote a row. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
@@ -169,7 +170,9 @@ final as (
     select
         stitched.*,
         customers.time_zone,
-        {{ to_local_time('stitched.occurred_at', 'customers.time_zone') }} as occurred_at_local
+        {{ to_local_time('stitched.occurred_at', 'customers.time_zone') }} as occurred_at_local,
+        -- the build that (re)wrote the row: int_events_sessionized compares only these
+        {{ build_started_at() }} as stitched_at
     from stitched
     left join customers
         on stitched.user_id = customers.user_id

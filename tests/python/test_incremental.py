@@ -41,8 +41,8 @@ BUILD = ["build", "--exclude", "path:models/marts/ml"]
 def _frame(db, table: str) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         frame = con.execute(f"select * from {table}").df()
-    # when a build staged or sessionized the row: the columns that must differ
-    frame = frame.drop(columns=["staged_at", "sessionized_at"], errors="ignore")
+    # when a build staged, stitched or sessionized the row: the columns that must differ
+    frame = frame.drop(columns=["staged_at", "stitched_at", "sessionized_at"], errors="ignore")
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
