@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_build.py --events 1000000 # one size
     .venv/bin/python bench/bench_build.py --with-100m      # adds 100 M events (long)
     .venv/bin/python bench/bench_build.py --events 100000000 --full-only  # one full build
+    .venv/bin/python bench/bench_build.py --with-100m --threads 1  # one model at a time
 
 For each size it generates demo data (about 42 events per person over 120 days), holds the
 last day back, runs a full build (`--full-refresh`), lands the held-back day and builds
@@ -111,18 +112,19 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
             "events_per_s": events / wall, "slowest": slowest}
 
 
-def bench(events: int, work: Path, full_only: bool = False) -> list[dict]:
+def bench(events: int, work: Path, full_only: bool = False,
+          dbt_args: tuple[str, ...] = ()) -> list[dict]:
     raw, later, db = work / "raw", work / "later", work / "bench.duckdb"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     generate(events, raw)
     held = hold_back_last_day(raw, later)
     counted = duckdb.sql(f"select count(*) from '{raw}/events/*.parquet'").fetchall()[0][0]
-    phases = [run_phase("full build", [*PRODUCTION_BUILD, "--full-refresh"],
+    phases = [run_phase("full build", [*PRODUCTION_BUILD, "--full-refresh", *dbt_args],
                         raw, db, work, counted)]
     if not full_only:
         land(later, raw)
-        phases.append(run_phase("one more day", PRODUCTION_BUILD, raw, db, work,
+        phases.append(run_phase("one more day", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 held["events"]))
     for phase in phases:
         phase["events"] = counted if phase["phase"] == "full build" else held["events"]
@@ -135,7 +137,9 @@ def render(rows: list[dict]) -> str:
              "events/s | slowest nodes (s) |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         slow = ", ".join(f"{name} {secs:.1f}" for secs, name in r["slowest"][:3])
-        lines.append(f"| {r['size']:,} | {r['phase']} | {r['events']:,} | {r['wall_s']:.1f} | "
+        phase = r["phase"] + (f", {r['threads']} dbt thread(s)" if r.get("threads", 4) != 4
+                              else "")
+        lines.append(f"| {r['size']:,} | {phase} | {r['events']:,} | {r['wall_s']:.1f} | "
                      f"{r['peak_mb']:,.0f} | {r['events_per_s']:,.0f} | {slow} |")
     return "\n".join(lines)
 
@@ -148,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-100m", action="store_true", help="also 100 M events")
     parser.add_argument("--full-only", action="store_true",
                         help="only the full build (no one-more-day phase)")
+    parser.add_argument("--threads", type=int,
+                        help="dbt threads (default: the profile's 4); 1 builds one model at a "
+                             "time, so only one spills to the temp directory at once")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args(argv)
@@ -157,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     for size in sizes:
         print(f"\n== {size:,} events", flush=True)
-        phases = bench(size, args.work / f"{size}", args.full_only)
+        dbt_args = ("--threads", str(args.threads)) if args.threads else ()
+        phases = bench(size, args.work / f"{size}", args.full_only, dbt_args)
+        for phase in phases:
+            phase["threads"] = args.threads or 4
         for phase in phases:
             print(f"  {phase['phase']:<13} {phase['wall_s']:7.1f} s  "
                   f"peak {phase['peak_mb']:,.0f} MB  {phase['events_per_s']:,.0f} events/s")

@@ -9,11 +9,14 @@
     event_table_config). An event's session depends only on the person's events before it
     (the gap to the previous one, the start of its run), so a build finds, per person whose
     events changed in int_events_stitched (new, late, re-stitched to or away from them,
-    moved in local time), the earliest changed event, sessionizes that person's history and
-    rewrites their events from that one on: a session that spans two builds is one session,
-    exactly as a full refresh makes it, and a daily build rewrites about the new day. Events
-    no longer in int_events_stitched are deleted by the post-hook. sessionized_at marks the
-    build that wrote a row, so int_user_hours_aggregated can take only what changed. -#}
+    moved in local time), the earliest changed event, and rewrites their events from that one
+    on: a session that spans two builds is one session, exactly as a full refresh makes it,
+    and a daily build rewrites about the new day. The windows start at the stored start of
+    the gap run (gap_run_started_at) of the person's last unchanged event, not at the
+    beginning of their history: from a run's first event on, the gaps and the length cuts
+    (counted from the run's start) come out as in a full pass. Events no longer in
+    int_events_stitched are deleted by the post-hook. sessionized_at marks the build that
+    wrote a row, so int_user_hours_aggregated can take only what changed. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
@@ -34,25 +37,12 @@ stitched_events as (
 
 ),
 
-stitched as (
-
-    -- what sessions and change detection need; read by several CTEs, which DuckDB
-    -- materializes, so it stays narrow
-    select
-        event_id,
-        user_id,
-        occurred_at,
-        time_zone
-    from {{ ref('int_events_stitched') }}
-
-),
-
 {% if is_incremental() %}
 rewritten as (
 
-    -- the stitched events written since this table's newest stitched_at (the lookback
-    -- window, late events, re-stitched devices, re-zoned persons): only these can differ
-    -- from the stored copy
+    -- the stitched events written since this table's newest stitched_at (new and late
+    -- events, re-stitched devices, re-zoned persons): only these can differ from the stored
+    -- copy
     select
         event_id,
         user_id,
@@ -125,7 +115,7 @@ current_counts as (
     select
         user_id,
         count(*) as count_events
-    from stitched
+    from {{ ref('int_events_stitched') }}
     group by user_id
 
 ),
@@ -179,6 +169,23 @@ changed_persons as (
 
 ),
 
+sessionize_from as (
+
+    -- the person's events before changed_from are the stored ones, with their stored runs:
+    -- sessionizing from the start of the last one's gap run gives every later event the
+    -- session a full pass gives it (no stored event before: changed_from itself)
+    select
+        changed_persons.user_id,
+        coalesce(max(stored.gap_run_started_at), min(changed_persons.changed_from))
+            as sessionize_from
+    from changed_persons
+    left join {{ this }} as stored
+        on changed_persons.user_id = stored.user_id
+            and stored.occurred_at < changed_persons.changed_from
+    group by changed_persons.user_id
+
+),
+
 {% endif %}
 events as (
 
@@ -186,10 +193,13 @@ events as (
         stitched.event_id,
         stitched.user_id,
         stitched.occurred_at
-    from stitched
+    -- read here and in current_counts, not from one shared CTE: DuckDB would materialize
+    -- every stitched event to hand it to both
+    from {{ ref('int_events_stitched') }} as stitched
     {%- if is_incremental() %}
-    inner join changed_persons
-        on stitched.user_id = changed_persons.user_id
+    inner join sessionize_from
+        on stitched.user_id = sessionize_from.user_id
+            and stitched.occurred_at >= sessionize_from.sessionize_from
     {%- endif %}
 
 ),
@@ -267,6 +277,7 @@ sessions as (
 
     select
         event_id,
+        gap_session_started_at,
         starts_session = 1 as is_session_start,
         max(case when starts_session = 1 then occurred_at end) over (
             partition by user_id
@@ -286,6 +297,7 @@ final as (
             as session_id,
         sessions.session_started_at,
         sessions.is_session_start,
+        sessions.gap_session_started_at as gap_run_started_at,
         stitched_events.is_identified,
         stitched_events.anonymous_id,
         stitched_events.login_user_id,

@@ -3,14 +3,16 @@
     itself. Persons with an erasure request are left out.
 
     Incremental (delete+insert on event_id; on plain Spark a full table, see
-    event_table_config): a build (re)writes the events of the last
-    segmart_lookback_days before the newest stored event, plus every event whose person has
-    changed since the stored build: devices stitched to someone else (a first login moves the
-    device's earlier anonymous events to the person) and persons whose CRM time zone changed.
-    Rows after as_of (a build at an earlier as_of) and rows of erased persons are deleted by
-    the hooks. Events that land later than the lookback wait for the next --full-refresh;
-    data_quality counts them (events_awaiting_full_refresh). stitched_at marks the build that
-    wrote a row. -#}
+    event_table_config): a build writes the events staged since its last build (staged_at)
+    that happened in the last segmart_lookback_days before the newest stored event or later,
+    every event after the newest stored one (those an earlier as_of cut off), and every event
+    whose person has changed since the stored build: devices stitched to someone else (a
+    first login moves the device's earlier anonymous events to the person) and persons whose
+    CRM time zone changed. Stored events are not rewritten for nothing, so a daily build
+    writes about the new day. Rows after as_of (a build at an earlier as_of) and rows of
+    erased persons are deleted by the hooks. Events that land later than the lookback wait
+    for the next --full-refresh; data_quality counts them (events_awaiting_full_refresh).
+    stitched_at marks the build that wrote a row. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
@@ -107,26 +109,35 @@ rezoned_persons as (
 
 ),
 
-batch_start as (
+stored_build as (
 
     select
         coalesce(
             {{ dbt.dateadd('day', '-' ~ positive_var('segmart_lookback_days', 0),
                            'max(occurred_at)') }},
             cast('1900-01-01' as timestamp)
-        ) as batch_start
+        ) as batch_start,
+        coalesce(max(occurred_at), cast('1900-01-01' as timestamp)) as newest_occurred_at,
+        coalesce(max(stitched_at), cast('1900-01-01' as timestamp)) as stitched_at
     from {{ this }}
 
 ),
 
 batch_events as (
 
-    -- a superset of the events the final filter keeps (that filter needs the stitched
-    -- person), cut here so the joins and local times below see the batch, not the history
+    -- the events to (re)write, cut here so the joins and local times below see the batch,
+    -- not the history. Some of them (a device of a re-zoned person whose event carries
+    -- another login) come out as stored: rewriting a row from current inputs is harmless
     select events.*
     from events
     where
-        events.occurred_at > (select batch_start from batch_start)
+        -- staged since the stored build, and inside the lookback window
+        (
+            events.occurred_at > (select batch_start from stored_build)
+            and events.staged_at > (select stitched_at from stored_build)
+        )
+        -- after the newest stored event: staged long ago, but cut off by an earlier as_of
+        or events.occurred_at > (select newest_occurred_at from stored_build)
         or events.anonymous_id in (select anonymous_id from restitched_devices)
         or events.user_id in (select user_id from rezoned_persons)
         or events.anonymous_id in (select user_id from rezoned_persons)
@@ -179,13 +190,6 @@ final as (
     left join deletion_requests
         on stitched.user_id = deletion_requests.user_id
     where deletion_requests.user_id is null
-    {% if is_incremental() %}
-        and (
-            stitched.occurred_at > (select batch_start from batch_start)
-            or stitched.anonymous_id in (select anonymous_id from restitched_devices)
-            or stitched.user_id in (select user_id from rezoned_persons)
-        )
-    {% endif %}
 
 )
 

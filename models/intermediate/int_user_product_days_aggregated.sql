@@ -1,5 +1,9 @@
 {#- One row per person, product and day (counted back from as_of, as in
-    int_user_days_aggregated): views, cart adds and completed order lines of that product. -#}
+    int_user_days_aggregated) of the last segmart_product_days_window_days days: views, cart
+    adds and completed order lines of that product. Product rules and product_interest look
+    at most that far back (product_window_var checks it), so older days are not kept: the
+    table is rebuilt with as_of on every build and reads only those days of events. -#}
+{%- set kept_days = product_days_window() %}
 with
 
 as_of as (
@@ -22,6 +26,8 @@ events as (
     where
         sessionized.event_type in ('product_view', 'add_to_cart')
         and sessionized.product_id is not null
+        -- days_before_as_of < kept_days (events are at or before as_of)
+        and sessionized.occurred_at > {{ dbt.dateadd('day', -kept_days, 'as_of.as_of') }}
 
 ),
 
@@ -44,6 +50,7 @@ orders as (
         user_id,
         days_before_as_of
     from {{ ref('int_orders_aggregated') }}
+    where days_before_as_of < {{ kept_days }}
 
 ),
 

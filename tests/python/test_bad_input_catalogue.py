@@ -301,6 +301,12 @@ def test_unparseable_as_of_names_the_var(catalogue, tmp_path):
     ({"segmart_dormant_days": -3}, "var 'segmart_dormant_days' must be a whole number >= 1"),
     ({"segmart_evening_browsers_min_share": 1.5},
      "var 'segmart_evening_browsers_min_share' must be a number from 0 to 1"),
+    # a product rule may not look further back than the person-product-days are kept
+    ({"segmart_repeat_viewers_window_days": 45},
+     "var 'segmart_repeat_viewers_window_days' is 45 days, but "
+     "int_user_product_days_aggregated keeps only the last 30"),
+    ({"segmart_product_days_window_days": 20},
+     "var 'segmart_product_days_window_days' must be a whole number >= 30"),
 ])
 def test_bad_rule_var_names_the_var(catalogue, tmp_path, override, message):
     raw, _ = catalogue

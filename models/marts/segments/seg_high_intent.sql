@@ -14,7 +14,7 @@ cart_abandoners as (
 product_days as (
 
     select * from {{ ref('int_user_product_days_aggregated') }}
-    where days_before_as_of < {{ positive_var('segmart_high_intent_window_days') }}
+    where days_before_as_of < {{ product_window_var('segmart_high_intent_window_days') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 product_days as (
 
     select * from {{ ref('int_user_product_days_aggregated') }}
-    where days_before_as_of < {{ positive_var('segmart_repeat_viewers_window_days') }}
+    where days_before_as_of < {{ product_window_var('segmart_repeat_viewers_window_days') }}
 
 ),
 
