@@ -85,6 +85,7 @@ class ClusteringConfig:
     silhouette_tolerance: float = 0.10
     silhouette_sample_size: int = 5_000
     selection_sample_size: int = 20_000
+    selection_n_init: int = 1
     fit_sample_size: int = 50_000
     minibatch_threshold: int = 200_000
     min_cluster_size: int = 50
@@ -136,6 +137,9 @@ class ClusteringConfig:
         for name in ("silhouette_sample_size", "selection_sample_size"):
             if getattr(self, name) < 100:
                 raise ClusteringError(f"{name} must be at least 100, got {getattr(self, name)}")
+        if self.selection_n_init < 1:
+            raise ClusteringError(
+                f"selection_n_init must be at least 1, got {self.selection_n_init}")
 
 
 def to_pandas(relation) -> pd.DataFrame:
@@ -215,20 +219,24 @@ def _sample(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def _fit_predict(matrix: np.ndarray, algorithm: str, k: int | None,
-                 config: ClusteringConfig) -> tuple[np.ndarray, np.ndarray, object]:
-    """Fit on (a sample of) matrix; return labels for all rows, centroids and the model."""
+                 config: ClusteringConfig, n_init: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, object]:
+    """Fit on (a sample of) matrix; return labels for all rows, centroids and the model.
+
+    n_init: starts of k-means and GMM (None: 4 for KMeans, 3 for MiniBatchKMeans, 2 for GMM,
+    the final fit's; model selection passes ``selection_n_init``)."""
     n = len(matrix)
     if algorithm == "kmeans":
         if n > config.minibatch_threshold:
-            model = MiniBatchKMeans(n_clusters=k, random_state=config.seed, n_init=3,
+            model = MiniBatchKMeans(n_clusters=k, random_state=config.seed, n_init=n_init or 3,
                                     batch_size=4096)
         else:
-            model = KMeans(n_clusters=k, random_state=config.seed, n_init=4)
+            model = KMeans(n_clusters=k, random_state=config.seed, n_init=n_init or 4)
         labels = model.fit_predict(matrix)
         return labels, model.cluster_centers_, model
     if algorithm == "gmm":
         fit_rows = _sample(n, config.fit_sample_size, config.seed)
-        model = GaussianMixture(n_components=k, random_state=config.seed, n_init=2,
+        model = GaussianMixture(n_components=k, random_state=config.seed, n_init=n_init or 2,
                                 covariance_type="full")
         model.fit(matrix[fit_rows])
         labels = model.predict(matrix)
@@ -350,8 +358,10 @@ def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
     Candidates are fitted on a seeded sample of at most ``selection_sample_size`` persons
     (all of them when fewer; never more than ``fit_sample_size``, never fewer than the
     silhouette sample); silhouette, Davies-Bouldin and Calinski-Harabasz are computed on a
-    seeded sub-sample of at most ``silhouette_sample_size`` rows. The chosen k is the fewest
-    clusters whose silhouette is within ``silhouette_tolerance`` (relative) of the best.
+    seeded sub-sample of at most ``silhouette_sample_size`` rows; k-means and GMM candidates
+    start ``selection_n_init`` times (scikit-learn's own default for k-means++ is once), the
+    final fit of the chosen k more often. The chosen k is the fewest clusters whose
+    silhouette is within ``silhouette_tolerance`` (relative) of the best.
     """
     n = len(prepared.matrix)
     k_values = (list(range(config.k_min, config.k_max + 1))
@@ -370,7 +380,8 @@ def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
     x = matrix[rows]
     records, scored = [], []
     for k in k_values:
-        labels, _, _ = _fit_predict(matrix, config.algorithm, k, config)
+        labels, _, _ = _fit_predict(matrix, config.algorithm, k, config,
+                                    config.selection_n_init)
         sample_labels = labels[rows]
         found = len(set(labels))
         record = {"k": k or found, "clusters_found": found, "silhouette": np.nan,

@@ -90,20 +90,21 @@ def test_silhouette_is_scored_on_a_bounded_sample():
 def test_candidates_are_fitted_on_the_selection_sample_and_the_choice_on_everyone(monkeypatch):
     frame, _ = blobs(n=3000, centers=3)
     cfg = config(selection_sample_size=800, silhouette_sample_size=300, k_max=4)
-    fitted: list[int] = []
+    fitted: list[tuple[int, int | None]] = []
     fit_predict = clustering._fit_predict
 
     def recording(matrix, *args):
-        fitted.append(len(matrix))
+        fitted.append((len(matrix), args[3] if len(args) > 3 else None))
         return fit_predict(matrix, *args)
 
     monkeypatch.setattr(clustering, "_fit_predict", recording)
     selection = select_model(prepare(frame, cfg), cfg)
-    assert fitted == [800, 800, 800]  # k = 2, 3, 4
+    # k = 2, 3, 4 on the selection sample, each started once (selection_n_init)
+    assert fitted == [(800, 1), (800, 1), (800, 1)]
     assert set(selection.candidates["sample_size"]) == {300}
     assert selection.chosen_k == 3
     assign_clusters(prepare(frame, cfg), selection.chosen_k, cfg)
-    assert fitted[-1] == 3000
+    assert fitted[-1] == (3000, None)  # the final fit: everyone, the default starts
 
 
 # -- algorithms -----------------------------------------------------------------------------
@@ -173,6 +174,7 @@ def test_heavy_tailed_features_are_log_transformed_then_standardised():
     ({"silhouette_tolerance": 1.5}, "silhouette_tolerance must be in [0, 1)"),
     ({"colour": "blue"}, "unknown clustering setting(s) ['colour']"),
     ({"selection_sample_size": 50}, "selection_sample_size must be at least 100, got 50"),
+    ({"selection_n_init": 0}, "selection_n_init must be at least 1, got 0"),
     ({"features": ["f0"], "log_features": ["f1"]}, "log_features ['f1'] are not among"),
 ])
 def test_bad_configuration_says_what_to_fix(settings, message):
