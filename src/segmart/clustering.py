@@ -25,6 +25,7 @@ from sklearn.cluster import (
 from sklearn.decomposition import PCA
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 ALGORITHMS = ("kmeans", "gmm", "hdbscan", "dbscan", "agglomerative")
 #: Algorithms that take a number of clusters (and so a k range to select from).
@@ -224,7 +225,19 @@ def _fit_predict(matrix: np.ndarray, algorithm: str, k: int | None,
     """Fit on (a sample of) matrix; return labels for all rows, centroids and the model.
 
     n_init: starts of k-means and GMM (None: 4 for KMeans, 3 for MiniBatchKMeans, 2 for GMM,
-    the final fit's; model selection passes ``selection_n_init``)."""
+    the final fit's; model selection passes ``selection_n_init``).
+
+    Fits run on one OpenMP thread: scikit-learn's k-means adds up its threads' partial sums
+    in whichever order they finish, so on several cores two fits of the same data can drift
+    apart in the last bits and settle in different optima. One thread is also no slower on
+    these sizes (fits of 20,000 persons; MiniBatchKMeans on everyone)."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _fit_predict_one_thread(matrix, algorithm, k, config, n_init)
+
+
+def _fit_predict_one_thread(matrix: np.ndarray, algorithm: str, k: int | None,
+                            config: ClusteringConfig, n_init: int | None
+                            ) -> tuple[np.ndarray, np.ndarray, object]:
     n = len(matrix)
     if algorithm == "kmeans":
         if n > config.minibatch_threshold:

@@ -107,6 +107,27 @@ def test_candidates_are_fitted_on_the_selection_sample_and_the_choice_on_everyon
     assert fitted[-1] == (3000, None)  # the final fit: everyone, the default starts
 
 
+def test_fits_run_on_one_openmp_thread(monkeypatch):
+    """k-means sums its threads' partial results in the order they finish: with several
+    threads the same data could give other clusters from one build to the next."""
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    fit = clustering._fit_predict_one_thread
+
+    def recording(*args):
+        seen.extend(pool["num_threads"] for pool in threadpool_info()
+                    if pool["user_api"] == "openmp")
+        return fit(*args)
+
+    monkeypatch.setattr(clustering, "_fit_predict_one_thread", recording)
+    frame, _ = blobs(n=600, centers=3)
+    cfg = config(k_max=3)
+    selection = select_model(prepare(frame, cfg), cfg)
+    assign_clusters(prepare(frame, cfg), selection.chosen_k, cfg)
+    assert seen and set(seen) == {1}
+
+
 # -- algorithms -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "agglomerative", "hdbscan", "dbscan"])
