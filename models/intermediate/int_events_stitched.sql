@@ -3,12 +3,13 @@
     itself. Persons with an erasure request are left out.
 
     Incremental (delete+insert on event_id; on plain Spark a full table, see
-    event_table_config): a build writes the events staged since its last build (staged_at)
-    that happened in the last segmart_lookback_days before the newest stored event or later,
-    every event after the newest stored one (those an earlier as_of cut off), and every event
-    whose person has changed since the stored build: devices stitched to someone else (a
-    first login moves the device's earlier anonymous events to the person) and persons whose
-    CRM time zone changed. Stored events are not rewritten for nothing, so a daily build
+    event_table_config): a build writes the events staged after the newest it stored (by
+    stg_tracking__events' staged_at, kept here, so the comparison is on one clock whichever
+    models a build selects) that happened in the last segmart_lookback_days before the newest
+    stored event or later; every event after the newest stored one (those an earlier as_of
+    cut off); and every event whose person has changed since the stored build: devices
+    stitched to someone else (a first login moves the device's earlier anonymous events to
+    the person) and persons whose CRM time zone changed. Stored events are not rewritten for nothing, so a daily build
     writes about the new day. Rows after as_of (a build at an earlier as_of) and rows of
     erased persons are deleted by the hooks. Events that land later than the lookback wait
     for the next --full-refresh; data_quality counts them (events_awaiting_full_refresh).
@@ -118,7 +119,7 @@ stored_build as (
             cast('1900-01-01' as timestamp)
         ) as batch_start,
         coalesce(max(occurred_at), cast('1900-01-01' as timestamp)) as newest_occurred_at,
-        coalesce(max(stitched_at), cast('1900-01-01' as timestamp)) as stitched_at
+        coalesce(max(staged_at), cast('1900-01-01' as timestamp)) as newest_staged_at
     from {{ this }}
 
 ),
@@ -131,10 +132,10 @@ batch_events as (
     select events.*
     from events
     where
-        -- staged since the stored build, and inside the lookback window
+        -- staged since the newest stored event's staging, and inside the lookback window
         (
             events.occurred_at > (select batch_start from stored_build)
-            and events.staged_at > (select stitched_at from stored_build)
+            and events.staged_at > (select newest_staged_at from stored_build)
         )
         -- after the newest stored event: staged long ago, but cut off by an earlier as_of
         or events.occurred_at > (select newest_occurred_at from stored_build)
@@ -167,7 +168,8 @@ stitched as (
         events.device_type,
         events.channel,
         events.country,
-        events.engagement_ms
+        events.engagement_ms,
+        events.staged_at
     from {{ 'batch_events' if is_incremental() else 'events' }} as events
     inner join as_of
         on events.occurred_at <= as_of.as_of
