@@ -137,8 +137,9 @@ def render(rows: list[dict]) -> str:
              "events/s | slowest nodes (s) |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         slow = ", ".join(f"{name} {secs:.1f}" for secs, name in r["slowest"][:3])
-        phase = r["phase"] + (f", {r['threads']} dbt thread(s)" if r.get("threads", 4) != 4
-                              else "")
+        threads = r.get("threads", 4)
+        phase = r["phase"] + ("" if threads == 4 else
+                              f", {threads} dbt thread{'s' if threads > 1 else ''}")
         lines.append(f"| {r['size']:,} | {phase} | {r['events']:,} | {r['wall_s']:.1f} | "
                      f"{r['peak_mb']:,.0f} | {r['events_per_s']:,.0f} | {slow} |")
     return "\n".join(lines)
