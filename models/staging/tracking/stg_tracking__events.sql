@@ -16,14 +16,19 @@
 ) }}
 -- depends_on: {{ ref('stg_crm__deletion_requests') }}
 
+{#- the valid base rows to choose among; inlined where it is read rather than shared through
+    one CTE, which DuckDB would materialize (every column of every event on a full build) #}
+{%- set candidates -%}
+    select base.*
+    from {{ ref('base_tracking__events') }} as base
+    {%- if is_incremental() %}
+    inner join batch_ids
+        on base.event_id = batch_ids.event_id
+    {%- endif %}
+    where base.reject_reason is null
+{%- endset %}
+
 with
-
-events as (
-
-    select * from {{ ref('base_tracking__events') }}
-    where reject_reason is null
-
-),
 
 {% if is_incremental() %}
 batch_ids as (
@@ -39,29 +44,64 @@ batch_ids as (
     where {{ erased_rows_condition(this) }}
 
 ),
+
 {% endif %}
+redelivered as (
 
-candidates as (
+    -- ids with more than one valid copy: the only ones that need choosing (about 1 % of
+    -- ids; sorting every event to number its copies cost more than writing the table)
+    select event_id
+    from (
+        {{ candidates }}
+    ) as candidates
+    group by event_id
+    having count(*) > 1
 
-    select events.*
-    from events
-    {%- if is_incremental() %}
-        inner join batch_ids
-            on events.event_id = batch_ids.event_id
-    {%- endif %}
+),
+
+delivered_once as (
+
+    select
+        candidates.*,
+        1 as delivery_number
+    from (
+        {{ candidates }}
+    ) as candidates
+    left join redelivered
+        on candidates.event_id = redelivered.event_id
+    where redelivered.event_id is null
+
+),
+
+first_deliveries as (
+
+    -- at-least-once delivery: keep the copy from the first file (by name), then the earliest
+    select
+        candidates.*,
+        row_number() over (
+            partition by candidates.event_id
+            order by
+                candidates.source_file,
+                candidates.occurred_at,
+                candidates.engagement_ms,
+                candidates.price,
+                candidates.quantity,
+                candidates.page_path
+        ) as delivery_number
+    from (
+        {{ candidates }}
+    ) as candidates
+    inner join redelivered
+        on candidates.event_id = redelivered.event_id
 
 ),
 
 deduplicated as (
 
-    -- at-least-once delivery: keep the copy from the first file (by name), then the earliest
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by source_file, occurred_at, engagement_ms, price, quantity, page_path
-        ) as delivery_number
-    from candidates
+    select * from first_deliveries
+    where delivery_number = 1
+    union all
+    select * from delivered_once
 
 ),
 
@@ -86,7 +126,6 @@ final as (
         source_file,
         staged_at
     from deduplicated
-    where delivery_number = 1
 
 )
 
