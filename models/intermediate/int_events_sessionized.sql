@@ -234,15 +234,12 @@ gap_sessions as (
     -- events are in time order, so the latest gap start so far is the run's start
     select
         *,
-        sum(starts_gap_session) over person_timeline as gap_session_number,
-        max(case when starts_gap_session = 1 then occurred_at end) over person_timeline
-            as gap_session_started_at
+        max(case when starts_gap_session = 1 then occurred_at end) over (
+            partition by user_id
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as gap_session_started_at
     from gap_flagged
-    window person_timeline as (
-        partition by user_id
-        order by occurred_at, event_id
-        rows between unbounded preceding and current row
-    )
 
 ),
 
@@ -257,34 +254,22 @@ length_capped as (
 
 ),
 
-session_flagged as (
-
-    -- a session starts where the gap run or its length slice changes
-    select
-        *,
-        case
-            when lag(gap_session_number) over person_timeline is null then 1
-            when lag(gap_session_number) over person_timeline != gap_session_number then 1
-            when lag(length_split_number) over person_timeline != length_split_number then 1
-            else 0
-        end as starts_session
-    from length_capped
-    window person_timeline as (partition by user_id order by occurred_at, event_id)
-
-),
-
 sessions as (
 
+    -- a session is a length slice of a gap run: its events are consecutive in the person's
+    -- timeline (gap runs start at distinct times, slices only grow along a run), so it is
+    -- one window partition, and its first event starts it
     select
         event_id,
         gap_session_started_at,
-        starts_session = 1 as is_session_start,
-        max(case when starts_session = 1 then occurred_at end) over (
-            partition by user_id
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_started_at
-    from session_flagged
+        row_number() over session_events = 1 as is_session_start,
+        min(occurred_at) over session_events as session_started_at
+    from length_capped
+    window session_events as (
+        partition by user_id, gap_session_started_at, length_split_number
+        order by occurred_at, event_id
+        rows between unbounded preceding and current row
+    )
 
 ),
 
