@@ -133,15 +133,14 @@ def bench(events: int, work: Path, full_only: bool = False,
 
 
 def render(rows: list[dict]) -> str:
-    lines = ["| events landed | phase | events in phase | wall (s) | peak RSS (MB) | "
-             "events/s | slowest nodes (s) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| events landed | phase | dbt threads | events in phase | wall (s) | "
+             "peak RSS (MB) | events/s | slowest nodes (s) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         slow = ", ".join(f"{name} {secs:.1f}" for secs, name in r["slowest"][:3])
-        threads = r.get("threads", 4)
-        phase = r["phase"] + ("" if threads == 4 else
-                              f", {threads} dbt thread{'s' if threads > 1 else ''}")
-        lines.append(f"| {r['size']:,} | {phase} | {r['events']:,} | {r['wall_s']:.1f} | "
-                     f"{r['peak_mb']:,.0f} | {r['events_per_s']:,.0f} | {slow} |")
+        lines.append(f"| {r['size']:,} | {r['phase']} | {r['threads']} | {r['events']:,} | "
+                     f"{r['wall_s']:.1f} | {r['peak_mb']:,.0f} | {r['events_per_s']:,.0f} | "
+                     f"{slow} |")
     return "\n".join(lines)
 
 
@@ -154,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-only", action="store_true",
                         help="only the full build (no one-more-day phase)")
     parser.add_argument("--threads", type=int,
-                        help="dbt threads (default: the profile's 4); 1 builds one model at a "
-                             "time, so only one spills to the temp directory at once")
+                        default=int(os.environ.get("SEGMART_THREADS", "2")),
+                        help="dbt threads (default: the profile's, SEGMART_THREADS or 2); 1 "
+                             "builds one model at a time, so only one spills to the temp "
+                             "directory at once")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args(argv)
@@ -165,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     for size in sizes:
         print(f"\n== {size:,} events", flush=True)
-        dbt_args = ("--threads", str(args.threads)) if args.threads else ()
-        phases = bench(size, args.work / f"{size}", args.full_only, dbt_args)
+        phases = bench(size, args.work / f"{size}", args.full_only,
+                       ("--threads", str(args.threads)))
         for phase in phases:
-            phase["threads"] = args.threads or 4
+            phase["threads"] = args.threads
         for phase in phases:
             print(f"  {phase['phase']:<13} {phase['wall_s']:7.1f} s  "
                   f"peak {phase['peak_mb']:,.0f} MB  {phase['events_per_s']:,.0f} events/s")

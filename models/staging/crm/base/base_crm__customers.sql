@@ -1,4 +1,11 @@
-{#- Every raw customer record, typed, with the reason it is rejected (null when valid). -#}
+{#- Every raw customer record, typed, with the reason it is rejected (null when valid).
+
+    Stored, not a view: stg_crm__customers (read by five models and its tests),
+    stg_crm__customers_rejected and data_quality_row_counts read it, and the CRM files and
+    time zone names are then parsed once per build instead of once per reader. Rebuilt in
+    full each time (one row per customer record, small next to the events). -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
