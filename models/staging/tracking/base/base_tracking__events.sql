@@ -46,7 +46,8 @@ typed as (
     select
         nullif(trim(cast(source.event_id as string)), '') as event_id,
         lower(trim(cast(source.event_type as string))) as event_type,
-        cast(source.occurred_at as string) as occurred_at_raw,
+        -- the landed values as they came (text only for rejected rows, in final)
+        source.occurred_at as occurred_at_landed,
         cast({{ dbt.safe_cast('source.occurred_at', 'timestamptz') }} as timestamp)
             as occurred_at,
         {{ clean_identity('source.anonymous_id') }} as anonymous_id,
@@ -54,9 +55,9 @@ typed as (
         cast(source.page_path as string) as page_path,
         nullif(trim(cast(source.product_id as string)), '') as product_id,
         nullif(trim(cast(source.category as string)), '') as category,
-        cast(source.price as string) as price_raw,
+        source.price as price_landed,
         {{ dbt.safe_cast('source.price', 'double') }} as price,
-        cast(source.quantity as string) as quantity_raw,
+        source.quantity as quantity_landed,
         {{ dbt.safe_cast('source.quantity', 'integer') }} as quantity,
         lower(trim(cast(source.device_type as string))) as device_type,
         lower(trim(cast(source.channel as string))) as channel,
@@ -84,14 +85,14 @@ classified as (
             when kept.event_id is null then 'missing_event_id'
             when kept.anonymous_id is null and kept.user_id is null then 'missing_identity'
             when event_types.event_type is null then 'unknown_event_type'
-            when kept.occurred_at_raw is null then 'missing_occurred_at'
+            when kept.occurred_at_landed is null then 'missing_occurred_at'
             when kept.occurred_at is null then 'unparseable_occurred_at'
             when kept.occurred_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
             ) }} then 'occurred_in_future'
-            when kept.price_raw is not null and kept.price is null then 'unparseable_price'
+            when kept.price_landed is not null and kept.price is null then 'unparseable_price'
             when kept.price < 0 then 'negative_price'
-            when kept.quantity_raw is not null and kept.quantity is null
+            when kept.quantity_landed is not null and kept.quantity is null
                 then 'unparseable_quantity'
             when kept.quantity <= 0 then 'invalid_quantity'
         end as reject_reason,
@@ -104,7 +105,35 @@ classified as (
 
 final as (
 
-    select * from classified
+    -- the raw text of occurred_at, price and quantity is kept for rejected rows, which are
+    -- read to diagnose them; on valid rows it would be 10 M strings nothing reads
+    select
+        event_id,
+        event_type,
+        case
+            when reject_reason is not null then cast(occurred_at_landed as string)
+        end as occurred_at_raw,
+        occurred_at,
+        anonymous_id,
+        user_id,
+        page_path,
+        product_id,
+        category,
+        case when reject_reason is not null then cast(price_landed as string) end as price_raw,
+        price,
+        case
+            when reject_reason is not null then cast(quantity_landed as string)
+        end as quantity_raw,
+        quantity,
+        device_type,
+        channel,
+        country,
+        engagement_ms,
+        loaded_at,
+        source_file,
+        reject_reason,
+        staged_at
+    from classified
 
 )
 
