@@ -47,6 +47,28 @@ cases as (
         ) as passed
     union all
     select
+        'landed_timestamp: a text with an offset is converted to UTC' as case_name,
+        (
+            {{ landed_timestamp("'2025-01-01 10:00:00+02:00'") }}
+            = timestamp '2025-01-01 08:00:00'
+        ) as passed
+    union all
+    select
+        'landed_timestamp: a text and a timestamp without a zone are UTC' as case_name,
+        (
+            {{ landed_timestamp("'2025-01-01 10:00:00'") }} = timestamp '2025-01-01 10:00:00'
+            and {{ landed_timestamp("timestamp '2025-01-01 10:00:00'") }}
+            = timestamp '2025-01-01 10:00:00'
+        ) as passed
+    union all
+    select
+        'landed_timestamp: what does not parse is null' as case_name,
+        (
+            {{ landed_timestamp("'yesterday-ish'") }} is null
+            and {{ landed_timestamp("cast(null as string)") }} is null
+        ) as passed
+    union all
+    select
         'clean_identity: blocked values are null' as case_name,
         (
             {{ clean_identity("'undefined'") }} is null

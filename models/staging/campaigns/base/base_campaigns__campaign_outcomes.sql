@@ -13,8 +13,7 @@ typed as (
     select
         {{ clean_identity('source.user_id') }} as user_id,
         nullif(lower(trim(cast(source.segment as string))), '') as segment,
-        cast({{ dbt.safe_cast('source.converted_at', 'timestamptz') }} as timestamp)
-            as converted_at,
+        {{ landed_timestamp('source.converted_at') }} as converted_at,
         cast(source.filename as string) as source_file
     from source
 

@@ -29,7 +29,7 @@ typed as (
     select
         {{ clean_identity('source.user_id') }} as user_id,
         lower(nullif(trim(cast(source.email as string)), '')) as email,
-        cast({{ dbt.safe_cast('source.signup_at', 'timestamptz') }} as timestamp) as signup_at,
+        {{ landed_timestamp('source.signup_at') }} as signup_at,
         {{ dbt.safe_cast('source.birth_year', 'integer') }} as birth_year,
         lower(nullif(trim(cast(source.gender as string)), '')) as gender,
         lower(nullif(trim(cast(source.income_band as string)), '')) as income_band,
@@ -38,10 +38,8 @@ typed as (
         upper(nullif(trim(cast(source.country as string)), '')) as country,
         nullif(trim(cast(source.timezone as string)), '') as time_zone_raw,
         {{ dbt.safe_cast('source.marketing_consent', 'boolean') }} as has_marketing_consent,
-        cast({{ dbt.safe_cast('source.consent_updated_at', 'timestamptz') }} as timestamp)
-            as consent_updated_at,
-        cast({{ dbt.safe_cast('source.updated_at', 'timestamptz') }} as timestamp)
-            as updated_at,
+        {{ landed_timestamp('source.consent_updated_at') }} as consent_updated_at,
+        {{ landed_timestamp('source.updated_at') }} as updated_at,
         cast(source.filename as string) as source_file
     from source
 

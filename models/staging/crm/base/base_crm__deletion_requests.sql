@@ -12,8 +12,7 @@ typed as (
 
     select
         {{ clean_identity('source.user_id') }} as user_id,
-        cast({{ dbt.safe_cast('source.requested_at', 'timestamptz') }} as timestamp)
-            as requested_at,
+        {{ landed_timestamp('source.requested_at') }} as requested_at,
         cast(source.filename as string) as source_file
     from source
 

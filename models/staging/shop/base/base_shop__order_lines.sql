@@ -34,8 +34,7 @@ typed as (
         {{ dbt.safe_cast('source.line_number', 'integer') }} as line_number,
         {{ clean_identity('source.user_id') }} as user_id,
         cast(source.ordered_at as string) as ordered_at_raw,
-        cast({{ dbt.safe_cast('source.ordered_at', 'timestamptz') }} as timestamp)
-            as ordered_at,
+        {{ landed_timestamp('source.ordered_at') }} as ordered_at,
         nullif(trim(cast(source.product_id as string)), '') as product_id,
         nullif(trim(cast(source.category as string)), '') as category,
         cast(source.quantity as string) as quantity_raw,

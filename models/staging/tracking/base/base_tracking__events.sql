@@ -48,8 +48,7 @@ typed as (
         lower(trim(cast(source.event_type as string))) as event_type,
         -- the landed values as they came (text only for rejected rows, in final)
         source.occurred_at as occurred_at_landed,
-        cast({{ dbt.safe_cast('source.occurred_at', 'timestamptz') }} as timestamp)
-            as occurred_at,
+        {{ landed_timestamp('source.occurred_at') }} as occurred_at,
         {{ clean_identity('source.anonymous_id') }} as anonymous_id,
         {{ clean_identity('source.user_id') }} as user_id,
         cast(source.page_path as string) as page_path,
@@ -63,7 +62,7 @@ typed as (
         lower(trim(cast(source.channel as string))) as channel,
         upper(trim(cast(source.country as string))) as country,
         {{ dbt.safe_cast('source.engagement_ms', 'bigint') }} as engagement_ms,
-        cast({{ dbt.safe_cast('source.loaded_at', 'timestamptz') }} as timestamp) as loaded_at,
+        {{ landed_timestamp('source.loaded_at') }} as loaded_at,
         cast(source.filename as string) as source_file
     from source
 
