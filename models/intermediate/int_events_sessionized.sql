@@ -256,16 +256,27 @@ length_capped as (
 
 sessions as (
 
-    -- a session is a length slice of a gap run: its events are consecutive in the person's
-    -- timeline (gap runs start at distinct times, slices only grow along a run), so it is
-    -- one window partition, and its first event starts it
+    -- a session is a length slice of a gap run. The first slice starts with the run: its
+    -- first event and start are the run's (almost every session: few runs are longer than
+    -- segmart_session_max_minutes). A later slice's events are consecutive in the person's
+    -- timeline (runs start at distinct times, slices only grow along a run), so it is one
+    -- window partition, and its first event starts it; only these rows are sorted again
     select
         event_id,
         gap_session_started_at,
-        row_number() over session_events = 1 as is_session_start,
-        min(occurred_at) over session_events as session_started_at
+        starts_gap_session = 1 as is_session_start,
+        gap_session_started_at as session_started_at
     from length_capped
-    window session_events as (
+    where length_split_number = 0
+    union all
+    select
+        event_id,
+        gap_session_started_at,
+        row_number() over slice_events = 1 as is_session_start,
+        min(occurred_at) over slice_events as session_started_at
+    from length_capped
+    where length_split_number > 0
+    window slice_events as (
         partition by user_id, gap_session_started_at, length_split_number
         order by occurred_at, event_id
         rows between unbounded preceding and current row
