@@ -1,7 +1,7 @@
 {#- Which person each device belongs to: the user_id of its latest logged-in event at or
-    before as_of (a shared device follows its latest user, for all of its events). Grouped,
-    not windowed: the latest login is found by its time and, on a tie, the greatest
-    event_id, without sorting every logged-in event. -#}
+    before as_of (a shared device follows its latest user, for all of its events). One
+    aggregate, not a window: the latest login is the greatest (time, event_id), found
+    without sorting every logged-in event or reading them twice. -#}
 with
 
 events as (
@@ -37,39 +37,24 @@ devices as (
         anonymous_id,
         min(occurred_at) as first_identified_at,
         max(occurred_at) as last_identified_at,
-        count(distinct user_id) as count_users_seen
+        count(distinct user_id) as count_users_seen,
+        -- the latest login; the greatest event_id breaks a tie
+        max_by(user_id, {{ ordered_tuple(['occurred_at', 'event_id']) }}) as user_id
     from visible
     group by anonymous_id
-
-),
-
-latest_logins as (
-
-    -- the device's logins at its latest time; the greatest event_id breaks a tie
-    select
-        visible.anonymous_id,
-        max_by(visible.user_id, visible.event_id) as user_id
-    from visible
-    inner join devices
-        on
-            visible.anonymous_id = devices.anonymous_id
-            and visible.occurred_at = devices.last_identified_at
-    group by visible.anonymous_id
 
 ),
 
 final as (
 
     select
-        devices.anonymous_id,
-        latest_logins.user_id,
-        devices.first_identified_at,
-        devices.last_identified_at,
-        devices.count_users_seen,
-        devices.count_users_seen > 1 as is_shared_device
+        anonymous_id,
+        user_id,
+        first_identified_at,
+        last_identified_at,
+        count_users_seen,
+        count_users_seen > 1 as is_shared_device
     from devices
-    inner join latest_logins
-        on devices.anonymous_id = latest_logins.anonymous_id
 
 )
 

@@ -69,6 +69,28 @@ cases as (
         ) as passed
     union all
     select
+        'ordered_tuple: max_by takes the latest time, then the greatest id' as case_name,
+        (
+            select max_by(user_id, {{ ordered_tuple(['occurred_at', 'event_id']) }}) = 'b'
+            from (
+                select
+                    'a' as user_id,
+                    2 as occurred_at,
+                    'e1' as event_id
+                union all
+                select
+                    'b' as user_id,
+                    2 as occurred_at,
+                    'e2' as event_id
+                union all
+                select
+                    'c' as user_id,
+                    1 as occurred_at,
+                    'e9' as event_id
+            ) as logins
+        ) as passed
+    union all
+    select
         'clean_identity: blocked values are null' as case_name,
         (
             {{ clean_identity("'undefined'") }} is null
