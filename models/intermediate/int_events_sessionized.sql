@@ -28,6 +28,13 @@
 ) }}
 {%- set gap_seconds = positive_var('segmart_session_gap_minutes') * 60 %}
 {%- set max_seconds = positive_var('segmart_session_max_minutes') * 60 %}
+{#- the values copied from int_events_stitched besides person, time and zone (final): a
+    rewritten stitched event with any of them changed is written again -#}
+{%- set copied_columns = [
+    'is_identified', 'anonymous_id', 'login_user_id', 'event_type', 'occurred_at_local',
+    'page_path', 'product_id', 'category', 'price', 'quantity', 'device_type', 'channel',
+    'country', 'engagement_ms',
+] %}
 
 with
 
@@ -41,12 +48,15 @@ stitched_events as (
 rewritten as (
 
     -- the stitched events written since this table's newest stitched_at (new and late
-    -- events, re-stitched devices, re-zoned persons): only these can differ from the stored
-    -- copy
+    -- events, re-stitched devices, re-zoned persons, another copy of an event chosen in
+    -- staging): only these can differ from the stored copy
     select
         event_id,
         user_id,
         occurred_at,
+        {%- for column in copied_columns %}
+        {{ column }},
+        {%- endfor %}
         time_zone
     from {{ ref('int_events_stitched') }}
     where stitched_at > (
@@ -57,7 +67,9 @@ rewritten as (
 
 changed_events as (
 
-    -- gained, re-stitched to another person, moved in time or in time zone
+    -- gained, re-stitched to another person, moved in time or in time zone, or with
+    -- another value (an event whose copy from an earlier-named file landed late): written
+    -- again from there on, which also rewrites the event itself
     select
         rewritten.user_id as user_id_now,
         rewritten.occurred_at as occurred_at_now,
@@ -70,6 +82,9 @@ changed_events as (
         or stored.user_id != rewritten.user_id
         or stored.occurred_at != rewritten.occurred_at
         or stored.time_zone is distinct from rewritten.time_zone
+        {%- for column in copied_columns %}
+        or stored.{{ column }} is distinct from rewritten.{{ column }}
+        {%- endfor %}
 
 ),
 

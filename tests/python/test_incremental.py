@@ -2,7 +2,8 @@
 
 Four loads land one after the other, each followed by `dbt build` at its as_of: the first
 builds everything, the others run the event tables incrementally. The loads carry late events
-(within the lookback), events re-delivered in a later file (same and different payload), a
+(within the lookback), events re-delivered in a later file (same and different payload, and
+a different copy in a file that sorts before the original but lands after it), a
 first login on a device whose anonymous history is older than the lookback (re-stitching), and
 an erasure request. The intermediate tables and marts must then equal, row for row, a
 `--full-refresh` build of the same landing zone at the same as_of.
@@ -93,6 +94,11 @@ def replay(tmp_path_factory):
     again = loads[0]["events"].sample(n=40, random_state=1)
     changed = loads[1]["events"].sample(n=20, random_state=2).assign(page_path="/re-sent")
     loads[2]["events"] = pd.concat([loads[2]["events"], again, changed])
+    # and a copy with another payload in a file whose name sorts first, landing after the
+    # original: its copy wins now (first file by name), so every layer must take its values
+    resent_first = loads[1]["events"].sample(n=20, random_state=3).assign(
+        page_path="/re-sent-first", price=lambda frame: frame["price"] * 2)
+    extra_files = {3: {"events": ("load-0-resent.parquet", resent_first)}}
     loads[3]["events"] = pd.concat([loads[3]["events"], login])
     customers = pd.concat(pd.read_parquet(p) for p in (source / "customers").glob("*.parquet"))
     loads[0]["customers"] = customers
@@ -104,6 +110,8 @@ def replay(tmp_path_factory):
         for table, frame in load.items():
             (raw / table).mkdir(parents=True, exist_ok=True)
             frame.to_parquet(raw / table / f"load-{number}.parquet", index=False)
+        for table, (name, frame) in extra_files.get(number, {}).items():
+            frame.to_parquet(raw / table / name, index=False)
         result = run_dbt([*BUILD, "--vars", _as_of(AS_OFS[number - 1])], raw, db, work)
         assert result.returncode == 0, result.stdout[-6000:]
     full = work / "full.duckdb"
