@@ -28,13 +28,6 @@
 ) }}
 {%- set gap_seconds = positive_var('segmart_session_gap_minutes') * 60 %}
 {%- set max_seconds = positive_var('segmart_session_max_minutes') * 60 %}
-{#- the values copied from int_events_stitched besides person, time and zone (final): a
-    rewritten stitched event with any of them changed is written again -#}
-{%- set copied_columns = [
-    'is_identified', 'anonymous_id', 'login_user_id', 'event_type', 'occurred_at_local',
-    'page_path', 'product_id', 'category', 'price', 'quantity', 'device_type', 'channel',
-    'country', 'engagement_ms',
-] %}
 
 with
 
@@ -54,10 +47,8 @@ rewritten as (
         event_id,
         user_id,
         occurred_at,
-        {%- for column in copied_columns %}
-        {{ column }},
-        {%- endfor %}
-        time_zone
+        time_zone,
+        staged_at
     from {{ ref('int_events_stitched') }}
     where stitched_at > (
         select coalesce(max(stitched_at), cast('1900-01-01' as timestamp)) from {{ this }}
@@ -67,9 +58,11 @@ rewritten as (
 
 changed_events as (
 
-    -- gained, re-stitched to another person, moved in time or in time zone, or with
-    -- another value (an event whose copy from an earlier-named file landed late): written
-    -- again from there on, which also rewrites the event itself
+    -- gained, re-stitched to another person, moved in time or in time zone, or staged
+    -- again after the stored copy was written: staging chose another copy of the event (one
+    -- from a file that sorts first but landed later), whose values the stored row lacks.
+    -- Comparing staged_at with the stored stitched_at (one clock: the build's start) finds
+    -- those without reading every stored event's values
     select
         rewritten.user_id as user_id_now,
         rewritten.occurred_at as occurred_at_now,
@@ -82,9 +75,7 @@ changed_events as (
         or stored.user_id != rewritten.user_id
         or stored.occurred_at != rewritten.occurred_at
         or stored.time_zone is distinct from rewritten.time_zone
-        {%- for column in copied_columns %}
-        or stored.{{ column }} is distinct from rewritten.{{ column }}
-        {%- endfor %}
+        or rewritten.staged_at > stored.stitched_at
 
 ),
 
