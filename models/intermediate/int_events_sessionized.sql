@@ -28,6 +28,11 @@
 ) }}
 {%- set gap_seconds = positive_var('segmart_session_gap_minutes') * 60 %}
 {%- set max_seconds = positive_var('segmart_session_max_minutes') * 60 %}
+{#- DuckDB computes a CTE that is read twice once (it materializes it), so `sessions` takes
+    the first slice of every gap run from the run and sorts only the later slices again; an
+    engine that inlines CTEs (Spark) would run the gap windows twice for that, so there every
+    event goes through the slice window (the first branch is empty) -#}
+{%- set first_slices_from_runs = 'true' if target.type == 'duckdb' else 'false' %}
 
 with
 
@@ -267,13 +272,14 @@ sessions as (
     -- segmart_session_max_minutes). A later slice's events are consecutive in the person's
     -- timeline (runs start at distinct times, slices only grow along a run), so it is one
     -- window partition, and its first event starts it; only these rows are sorted again
+    -- where first_slices_from_runs (above)
     select
         event_id,
         gap_session_started_at,
         starts_gap_session = 1 as is_session_start,
         gap_session_started_at as session_started_at
     from length_capped
-    where length_split_number = 0
+    where length_split_number = 0 and {{ first_slices_from_runs }}
     union all
     select
         event_id,
@@ -281,7 +287,7 @@ sessions as (
         row_number() over slice_events = 1 as is_session_start,
         min(occurred_at) over slice_events as session_started_at
     from length_capped
-    where length_split_number > 0
+    where length_split_number > 0 or not {{ first_slices_from_runs }}
     window slice_events as (
         partition by user_id, gap_session_started_at, length_split_number
         order by occurred_at, event_id
