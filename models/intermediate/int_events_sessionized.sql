@@ -3,7 +3,12 @@
     segmart_session_max_minutes from its start, so none is longer than that.
 
     The sessions are found on a narrow projection (event_id, person, time) and joined back
-    to the events, so the window passes sort three columns, not twenty.
+    to the events, so the window passes sort three columns, not twenty. The event's own
+    attributes (type, product, price, device...) come from stg_tracking__events, which
+    int_events_stitched does not copy. Only what the aggregates and the incremental logic
+    read is stored: every column of 10 M events costs about a second to write, so the
+    device and login ids stay in int_events_stitched and page_path in staging (join on
+    event_id).
 
     Incremental (delete+insert on event_id; on plain Spark a full table, see
     event_table_config). An event's session depends only on the person's events before it
@@ -39,6 +44,12 @@ with
 stitched_events as (
 
     select * from {{ ref('int_events_stitched') }}
+
+),
+
+staged_events as (
+
+    select * from {{ ref('stg_tracking__events') }}
 
 ),
 
@@ -307,27 +318,28 @@ final as (
         sessions.is_session_start,
         sessions.gap_session_started_at as gap_run_started_at,
         stitched_events.is_identified,
-        stitched_events.anonymous_id,
-        stitched_events.login_user_id,
-        stitched_events.event_type,
+        staged_events.event_type,
         stitched_events.occurred_at,
         stitched_events.occurred_at_local,
         stitched_events.time_zone,
-        stitched_events.page_path,
-        stitched_events.product_id,
-        stitched_events.category,
-        stitched_events.price,
-        stitched_events.quantity,
-        stitched_events.device_type,
-        stitched_events.channel,
-        stitched_events.country,
-        stitched_events.engagement_ms,
+        staged_events.product_id,
+        staged_events.category,
+        staged_events.price,
+        staged_events.quantity,
+        staged_events.device_type,
+        staged_events.channel,
+        staged_events.country,
+        staged_events.engagement_ms,
         stitched_events.stitched_at,
         -- the build that (re)wrote the row: readers take what changed since their last build
         {{ build_started_at() }} as sessionized_at
     from sessions
     inner join stitched_events
         on sessions.event_id = stitched_events.event_id
+    -- the event's own attributes, which int_events_stitched does not copy (left join: an
+    -- event missing there would show as nulls the not_null tests catch, not vanish)
+    left join staged_events
+        on sessions.event_id = staged_events.event_id
     {%- if is_incremental() %}
     -- events before a person's earliest change keep their stored session
     inner join changed_persons

@@ -130,10 +130,16 @@ def test_incremental_builds_equal_a_full_refresh(replay, table):
 
 def test_the_late_first_login_restitched_the_old_anonymous_events(replay):
     with duckdb.connect(str(replay["db"]), read_only=True) as con:
+        # the device's events as staged (int_events_sessionized keeps the person, not the
+        # device id)
+        device_events = ("select event_id from staging.stg_tracking__events "
+                         "where anonymous_id = ?")
         owners = con.execute("select distinct user_id from intermediate.int_events_sessionized "
-                             "where anonymous_id = ?", [replay["device"]]).fetchall()
+                             f"where event_id in ({device_events})",
+                             [replay["device"]]).fetchall()
         count = con.execute("select count(*) from intermediate.int_events_sessionized "
-                            "where anonymous_id = ?", [replay["device"]]).fetchall()[0][0]
+                            f"where event_id in ({device_events})",
+                            [replay["device"]]).fetchall()[0][0]
     assert owners == [("u_late_login",)] and count > 1
 
 
