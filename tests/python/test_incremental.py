@@ -3,7 +3,8 @@
 Four loads land one after the other, each followed by `dbt build` at its as_of: the first
 builds everything, the others run the event tables incrementally. The loads carry late events
 (within the lookback), events re-delivered in a later file (same and different payload, and
-a different copy in a file that sorts before the original but lands after it), a
+a different copy in a file that sorts before the original but lands after it), an event
+delivered for two persons of whom the first is erased later, a
 first login on a device whose anonymous history is older than the lookback (re-stitching), and
 an erasure request. The intermediate tables and marts must then equal, row for row, a
 `--full-refresh` build of the same landing zone at the same as_of.
@@ -99,6 +100,22 @@ def replay(tmp_path_factory):
     resent_first = loads[1]["events"].sample(n=20, random_state=3).assign(
         page_path="/re-sent-first", price=lambda frame: frame["price"] * 2)
     extra_files = {3: {"events": ("load-0-resent.parquet", resent_first)}}
+    # one event delivered for two persons: the copy in the earlier file (load 2) is the erased
+    # person's and wins until the erasure request of load 4; then staging chooses the other
+    # copy (load 3), stored long before, and every layer must take it in
+    shared = events[events["occurred_at"] <= AS_OFS[1]].iloc[[-1]].copy()
+    shared["event_id"] = "shared-event"
+    shared["occurred_at"] = AS_OFS[1] - timedelta(hours=2)
+    # a valid product view, whatever defect the generator gave the row it copies (same
+    # column types, so the load files keep their schema)
+    shared["event_type"] = "product_view"
+    shared["price"] = 9.99
+    shared["quantity"] = shared["quantity"].astype("int32") * 0 + 1
+    shared["loaded_at"] = shared["occurred_at"]
+    erased_copy = shared.assign(user_id=erased_user, anonymous_id="d-shared-erased")
+    other_copy = shared.assign(user_id="u_shared_other", anonymous_id="d-shared-other")
+    loads[1]["events"] = pd.concat([loads[1]["events"], erased_copy])
+    loads[2]["events"] = pd.concat([loads[2]["events"], other_copy])
     loads[3]["events"] = pd.concat([loads[3]["events"], login])
     customers = pd.concat(pd.read_parquet(p) for p in (source / "customers").glob("*.parquet"))
     loads[0]["customers"] = customers
@@ -119,6 +136,15 @@ def replay(tmp_path_factory):
     assert result.returncode == 0, result.stdout[-6000:]
     return {"work": work, "raw": raw, "db": db, "full": full, "device": device,
             "erased": erased_user}
+
+
+def test_the_other_copy_of_an_erased_persons_event_reaches_every_layer(replay):
+    with duckdb.connect(str(replay["db"]), read_only=True) as con:
+        for table in ("staging.stg_tracking__events", "intermediate.int_events_stitched",
+                      "intermediate.int_events_sessionized"):
+            owners = con.execute(f"select user_id from {table} "
+                                 "where event_id = 'shared-event'").fetchall()
+            assert owners == [("u_shared_other",)], table
 
 
 @pytest.mark.parametrize("table", COMPARED)

@@ -6,7 +6,8 @@
     rows staged since its newest stored row, chooses again among all valid copies of those
     ids (old and new, so a later copy never wins over an earlier file), and replaces them.
     Ids of erased persons are chosen again as well (another person's copy could remain) and
-    then deleted by the post-hook when nothing remains. -#}
+    then deleted by the post-hook when nothing remains. staged_at is the build that chose a
+    row's copy, so the event tables downstream see every id chosen again as new. -#}
 {{ config(
     on_schema_change='fail',
     post_hook=[
@@ -124,7 +125,10 @@ final as (
         engagement_ms,
         loaded_at,
         source_file,
-        staged_at
+        -- the build that chose this copy, not the one that read its file: a copy chosen
+        -- again (its file sorts first, or the chosen copy's person was erased) counts as
+        -- staged now, so int_events_stitched takes it in even when its file is old
+        {{ build_started_at() }} as staged_at
     from deduplicated
 
 )
