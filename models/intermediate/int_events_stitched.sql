@@ -5,7 +5,7 @@
     Who and when only: the event's own attributes (type, page, product, price, device,
     channel, country, engagement) stay in stg_tracking__events, and int_events_sessionized
     joins them back. Copying them here as well meant writing ten more columns of every event
-    (a 10 M-event full build spent 5 s more here than the join costs there).
+    (at 10 M events 5 s more here, against 2.4 s for the join there).
 
     Incremental (delete+insert on event_id; on plain Spark a full table, see
     event_table_config): a build writes the events staged after the newest it stored (by
@@ -15,8 +15,8 @@
     cut off); and every event whose person has changed since the stored build: devices
     stitched to someone else (a first login moves the device's earlier anonymous events to
     the person) and persons whose CRM time zone changed. Stored events are not rewritten for
-    nothing, so a daily build writes about the new day. Rows after as_of (a build at an earlier as_of) and rows of
-    erased persons are deleted by the hooks. Events that land later than the lookback wait
+    nothing, so a daily build writes about the new day. Rows after as_of (a build at an
+    earlier as_of) and rows of erased persons are deleted by the hooks. Events that land later than the lookback wait
     for the next --full-refresh; data_quality counts them (events_awaiting_full_refresh).
     stitched_at marks the build that wrote a row. -#}
 {{ config(
