@@ -75,10 +75,11 @@ rewritten as (
 changed_events as (
 
     -- gained, re-stitched to another person, moved in time or in time zone, or staged
-    -- again after the stored copy was written: staging chose another copy of the event (one
-    -- from a file that sorts first but landed later), whose values the stored row lacks.
-    -- Comparing staged_at with the stored stitched_at (one clock: the build's start) finds
-    -- those without reading every stored event's values
+    -- again after the stored copy was written: staging chose the event's copy again (one
+    -- from a file that sorts first but landed later, or another person's after an erasure),
+    -- whose values the stored row may lack; a re-delivery of the same copy is rewritten
+    -- too, harmlessly. Comparing staged_at with the stored stitched_at (one clock: the
+    -- build's start) finds those without reading every stored event's values
     select
         rewritten.user_id as user_id_now,
         rewritten.occurred_at as occurred_at_now,
