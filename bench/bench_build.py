@@ -1,4 +1,4 @@
-"""Benchmark `dbt build`: a full build, then one more day landed and built again.
+"""Benchmark `dbt build`: a full build, one more day, and a build with nothing new.
 
     .venv/bin/python bench/bench_build.py                  # 1 M and 10 M events
     .venv/bin/python bench/bench_build.py --events 1000000 # one size
@@ -8,11 +8,13 @@
 
 For each size it generates demo data (about 42 events per person over 120 days), holds the
 last day back, runs a full build (`--full-refresh`), lands the held-back day and builds
-again. Both are the production build that `make build` runs: `dbt build` with as_of left at
-`latest` and without unit tests (they check logic, which `make test` covers; dbt advises
-leaving them out of scheduled runs). Each phase prints wall time, peak memory of the dbt
-process, events per second and the slowest models (from run_results.json); the figures are
-also written to bench/results.md. Asserts nothing: the machines are shared and noisy.
+again, then builds once more with nothing new landed (the cost of any build at that size:
+the floor under the one-more-day figure). All three are the production build that `make
+build` runs: `dbt build` with as_of left at `latest` and without unit tests (they check
+logic, which `make test` covers; dbt advises leaving them out of scheduled runs). Each phase
+prints wall time, peak memory of the dbt process, events per second and the slowest models
+(from run_results.json); the figures are also written to bench/results.md. Asserts nothing:
+the machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -126,10 +128,19 @@ def bench(events: int, work: Path, full_only: bool = False,
         land(later, raw)
         phases.append(run_phase("one more day", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 held["events"]))
+        # the same build again with nothing landed: what any build costs at this size (dbt's
+        # start, every model and test, the marts that move with as_of), new data or not
+        phases.append(run_phase("nothing new", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
+                                0))
+    in_phase = {"full build": counted, "one more day": held["events"], "nothing new": 0}
     for phase in phases:
-        phase["events"] = counted if phase["phase"] == "full build" else held["events"]
+        phase["events"] = in_phase[phase["phase"]]
         phase["size"] = events
     return phases
+
+
+def _rate(phase: dict) -> str:
+    return f"{phase['events_per_s']:,.0f}" if phase["events"] else "-"
 
 
 def render(rows: list[dict]) -> str:
@@ -139,7 +150,7 @@ def render(rows: list[dict]) -> str:
     for r in rows:
         slow = ", ".join(f"{name} {secs:.1f}" for secs, name in r["slowest"][:3])
         lines.append(f"| {r['size']:,} | {r['phase']} | {r['threads']} | {r['events']:,} | "
-                     f"{r['wall_s']:.1f} | {r['peak_mb']:,.0f} | {r['events_per_s']:,.0f} | "
+                     f"{r['wall_s']:.1f} | {r['peak_mb']:,.0f} | {_rate(r)} | "
                      f"{slow} |")
     return "\n".join(lines)
 
@@ -172,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             phase["threads"] = args.threads
         for phase in phases:
             print(f"  {phase['phase']:<13} {phase['wall_s']:7.1f} s  "
-                  f"peak {phase['peak_mb']:,.0f} MB  {phase['events_per_s']:,.0f} events/s")
+                  f"peak {phase['peak_mb']:,.0f} MB  {_rate(phase)} events/s")
             for secs, name in phase["slowest"]:
                 print(f"      {secs:6.1f} s  {name}")
         rows.extend(phases)

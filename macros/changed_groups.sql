@@ -16,9 +16,7 @@
             {{ expression }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ events }}
-    where sessionized_at > (
-        select coalesce(max(sessionized_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
+    where sessionized_at > {{ newest_stored('sessionized_at') }}
     union
     select
         {%- for name, _ in keys %}

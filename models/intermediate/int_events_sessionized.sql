@@ -66,9 +66,7 @@ rewritten as (
         time_zone,
         staged_at
     from {{ ref('int_events_stitched') }}
-    where stitched_at > (
-        select coalesce(max(stitched_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
+    where stitched_at > {{ newest_stored('stitched_at') }}
 
 ),
 

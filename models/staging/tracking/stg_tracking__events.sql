@@ -36,9 +36,7 @@ batch_ids as (
 
     select event_id
     from {{ ref('base_tracking__events') }}
-    where reject_reason is null and staged_at > (
-        select coalesce(max(staged_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
+    where reject_reason is null and staged_at > {{ newest_stored('staged_at') }}
     union
     select event_id
     from {{ this }}
