@@ -12,13 +12,14 @@
     stg_tracking__events' staged_at, kept here, so the comparison is on one clock whichever
     models a build selects) that happened in the last segmart_lookback_days before the newest
     stored event or later; every event after the newest stored one (those an earlier as_of
-    cut off); and every event whose person has changed since the stored build: devices
-    stitched to someone else (a first login moves the device's earlier anonymous events to
-    the person) and persons whose CRM time zone changed. Stored events are not rewritten for
+    cut off); every stored event whose copy staging chose again (another copy won), however
+    old; and every event whose person has changed since the stored build: devices stitched
+    to someone else (a first login moves the device's earlier anonymous events to the
+    person) and persons whose CRM time zone changed. Stored events are not rewritten for
     nothing, so a daily build writes about the new day. Rows after as_of (a build at an
-    earlier as_of) and rows of erased persons are deleted by the hooks. Events that land later than the lookback wait
-    for the next --full-refresh; data_quality counts them (events_awaiting_full_refresh).
-    stitched_at marks the build that wrote a row. -#}
+    earlier as_of) and rows of erased persons are deleted by the hooks. New events that land
+    later than the lookback wait for the next --full-refresh; data_quality counts them
+    (events_awaiting_full_refresh). stitched_at marks the build that wrote a row. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
@@ -129,6 +130,24 @@ stored_build as (
 
 ),
 
+restaged_events as (
+
+    -- stored events that staging chose a copy of again since the stored build (another copy
+    -- won: one from a file that sorts first but landed later, or another person's after an
+    -- erasure; or the same copy was delivered again): the stored row may hold the old copy's
+    -- values, so it is rewritten whatever its age. Not late events: their ids are stored.
+    -- From the few events staged since to the stored ids, not the other way round
+    select restaged.event_id
+    from (
+        select event_id
+        from {{ ref('stg_tracking__events') }}
+        where staged_at > {{ newest_stored('staged_at') }}
+    ) as restaged
+    inner join {{ this }} as stored
+        on restaged.event_id = stored.event_id
+
+),
+
 batch_events as (
 
     -- the events to (re)write, cut here so the joins and local times below see the batch,
@@ -144,6 +163,7 @@ batch_events as (
         )
         -- after the newest stored event: staged long ago, but cut off by an earlier as_of
         or events.occurred_at > (select newest_occurred_at from stored_build)
+        or events.event_id in (select event_id from restaged_events)
         or events.anonymous_id in (select anonymous_id from restitched_devices)
         or events.user_id in (select user_id from rezoned_persons)
         or events.anonymous_id in (select user_id from rezoned_persons)

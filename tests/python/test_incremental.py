@@ -3,7 +3,8 @@
 Four loads land one after the other, each followed by `dbt build` at its as_of: the first
 builds everything, the others run the event tables incrementally. The loads carry late events
 (within the lookback), events re-delivered in a later file (same and different payload, and
-a different copy in a file that sorts before the original but lands after it), an event
+a different copy in a file that sorts before the original but lands after it, for recent
+events and for events older than the lookback), an event
 delivered for two persons of whom the first is erased later, a
 first login on a device whose anonymous history is older than the lookback (re-stitching), and
 an erasure request. The intermediate tables and marts must then equal, row for row, a
@@ -99,6 +100,13 @@ def replay(tmp_path_factory):
     # original: its copy wins now (first file by name), so every layer must take its values
     resent_first = loads[1]["events"].sample(n=20, random_state=3).assign(
         page_path="/re-sent-first", price=lambda frame: frame["price"] * 2)
+    # the same for events long stored, older than the lookback when the copy lands: they are
+    # not late (their id is stored), so the copy that wins must reach every layer too
+    old_events = loads[0]["events"]
+    old_events = old_events[old_events["occurred_at"] < AS_OFS[0] - timedelta(days=10)]
+    resent_old = old_events.sample(n=20, random_state=4).assign(
+        page_path="/re-sent-old", price=lambda frame: frame["price"] * 3)
+    resent_first = pd.concat([resent_first, resent_old])
     extra_files = {3: {"events": ("load-0-resent.parquet", resent_first)}}
     # one event delivered for two persons: the copy in the earlier file (load 2) is the erased
     # person's and wins until the erasure request of load 4; then staging chooses the other
@@ -145,6 +153,23 @@ def test_the_other_copy_of_an_erased_persons_event_reaches_every_layer(replay):
             owners = con.execute(f"select user_id from {table} "
                                  "where event_id = 'shared-event'").fetchall()
             assert owners == [("u_shared_other",)], table
+
+
+def test_the_copy_that_wins_for_an_event_older_than_the_lookback_reaches_every_layer(replay):
+    with duckdb.connect(str(replay["db"]), read_only=True) as con:
+        rows = con.execute(
+            "select staged.event_id, staged.price, sessionized.price, "
+            "stitched.staged_at = staged.staged_at "
+            "from staging.stg_tracking__events as staged "
+            "left join intermediate.int_events_stitched as stitched using (event_id) "
+            "left join intermediate.int_events_sessionized as sessionized using (event_id) "
+            "where staged.page_path = '/re-sent-old'").fetchall()
+    # (a copied row the generator made invalid, or a copy of the erased person, is not staged)
+    assert len(rows) >= 10
+    assert any(staged_price is not None for _, staged_price, _, _ in rows)
+    for event_id, staged_price, sessionized_price, same_copy in rows:
+        assert same_copy, event_id
+        assert sessionized_price == staged_price, event_id
 
 
 @pytest.mark.parametrize("table", COMPARED)
