@@ -75,6 +75,8 @@ as_of as (
 ),
 
 {% if is_incremental() %}
+{#- the staging time of the newest stored event: what staging wrote after it is new here -#}
+{%- set newest_staged_at = newest_stored('staged_at') %}
 stored_devices as (
 
     -- the person each device's logged-out events went to in the stored build
@@ -124,8 +126,7 @@ stored_build as (
                            'max(occurred_at)') }},
             cast('1900-01-01' as timestamp)
         ) as batch_start,
-        coalesce(max(occurred_at), cast('1900-01-01' as timestamp)) as newest_occurred_at,
-        coalesce(max(staged_at), cast('1900-01-01' as timestamp)) as newest_staged_at
+        coalesce(max(occurred_at), cast('1900-01-01' as timestamp)) as newest_occurred_at
     from {{ this }}
 
 ),
@@ -141,7 +142,7 @@ restaged_events as (
     from (
         select event_id
         from {{ ref('stg_tracking__events') }}
-        where staged_at > {{ newest_stored('staged_at') }}
+        where staged_at > {{ newest_staged_at }}
     ) as restaged
     inner join {{ this }} as stored
         on restaged.event_id = stored.event_id
@@ -159,7 +160,7 @@ batch_events as (
         -- staged since the newest stored event's staging, and inside the lookback window
         (
             events.occurred_at > (select batch_start from stored_build)
-            and events.staged_at > (select newest_staged_at from stored_build)
+            and events.staged_at > {{ newest_staged_at }}
         )
         -- after the newest stored event: staged long ago, but cut off by an earlier as_of
         or events.occurred_at > (select newest_occurred_at from stored_build)
