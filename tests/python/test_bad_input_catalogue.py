@@ -61,7 +61,7 @@ ORDER_CASES = [
     ("missing_user_id", "missing_user_id"),
     ("unknown_status", "unknown_status"),
     ("negative_unit_price", "negative_unit_price"),
-    ("zero_unit_price", "zero_unit_price"),
+    ("free_item", "staged"),
     ("zero_quantity_line", "invalid_quantity"),
     ("unit_price_as_castable_text", "staged"),
     ("unit_price_as_uncastable_text", "unparseable_unit_price"),
@@ -123,7 +123,7 @@ def _landing(raw: Path) -> None:
         line("missing_user_id", user_id=None),
         line("unknown_status", status="lost_in_the_post"),
         line("negative_unit_price", unit_price=-1.0),
-        line("zero_unit_price", unit_price=0.0),
+        line("free_item", unit_price=0.0),
         line("zero_quantity_line", quantity=0),
     ]
     _write(raw / "orders", "part-1-typed", pd.DataFrame(lines))
@@ -193,6 +193,16 @@ def test_order_line_case(catalogue, case, outcome):
     assert _outcome(catalogue[1], "stg_shop__order_lines", case) == expected
 
 
+def test_a_free_item_is_a_purchase_flagged_and_counted(catalogue):
+    _, db = catalogue
+    assert _query(db, "select is_free_item, line_revenue from staging.stg_shop__order_lines "
+                      "where product_id = 'free_item'") == [(True, 0)]
+    # the free line is an order of its own, worth nothing
+    assert _query(db, "select count_orders_lifetime, count_free_items_lifetime, "
+                      "total_revenue_lifetime from marts.user_features "
+                      "where user_id = 'u_valid'") == [(3, 1, 19.99)]
+
+
 def test_a_repeated_order_line_is_rejected_after_its_first_delivery(catalogue):
     _, db = catalogue
     assert _query(db, "select source_file from staging.stg_shop__order_lines_rejected "
@@ -242,7 +252,7 @@ def test_row_counts_reconcile_and_every_reject_is_counted_by_reason_and_day(cata
     event_rejects = sum(o not in ("staged", "duplicate") for _, o in EVENT_CASES)
     order_rejects = sum(o != "staged" for _, o in ORDER_CASES) + 1  # + the repeated line
     assert counts["events"] == (landed["events"], 6, 2, event_rejects, True)
-    assert counts["orders"] == (landed["orders"], 2, 0, order_rejects, True)
+    assert counts["orders"] == (landed["orders"], 3, 0, order_rejects, True)
     assert counts["customers"] == (landed["customers"], 3, 1, 1, True)
     by_reason = dict(_query(db, """
         select source_table || ':' || detail, sum(observed) from marts.data_quality

@@ -71,9 +71,8 @@ checked as (
             when kept.quantity is null then 'unparseable_quantity'
             when kept.quantity <= 0 then 'invalid_quantity'
             when kept.unit_price is null then 'unparseable_unit_price'
+            -- a price of zero is valid: a gift, a sample, a 100 %-off coupon
             when kept.unit_price < 0 then 'negative_unit_price'
-            -- a line at price zero (a free sample, a stock write-off) is not a purchase
-            when kept.unit_price = 0 then 'zero_unit_price'
             when statuses.status is null then 'unknown_status'
         end as row_reject_reason
     from kept
