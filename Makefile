@@ -56,11 +56,13 @@ browser:  ## install Debian's chromium for the dashboard test (root or sudo; ide
 	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } \
 	    || { echo "segmart: could not install Debian's chromium; install the package 'chromium' and rerun"; exit 1; }; }
 
+# a full refresh: the generator writes every landing file anew, which an incremental build
+# cannot tell from the files it has already read
 demo: setup  ## generate demo data into data/raw, build everything, print a summary
 	$(BIN)/python -m segmart.generate --users $(DEMO_USERS) --days $(DEMO_DAYS) \
 		--seed $(DEMO_SEED) --end $(AS_OF) --out $(SEGMART_RAW_DIR)
 	@mkdir -p $(dir $(SEGMART_DB))
-	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}" \
+	$(BIN)/dbt build --full-refresh --vars "{as_of: '$(AS_OF)'}" \
 		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
 	$(BIN)/python -m segmart.publish --quiet --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 	$(BIN)/python -m segmart.summary --db $(SEGMART_DB)

@@ -15,8 +15,8 @@ the same files.
 Every planted archetype is built so that exactly its rule (as described in the project's
 DESIGN and README) holds for it at ``as_of``, with margins of at least an hour around every
 window edge. Background customers behave as real ones do: by default a share of them
-(``background_rule_share``) lapse or leave a cart behind, and so fall into rules the way
-ordinary customers do; with ``background_rule_share=0`` no rule holds for any background
+(``background_rule_share``) lapse, leave a cart behind, are new or have a busy week, and so
+fall into rules the way ordinary customers do; with ``background_rule_share=0`` no rule holds for any background
 person, which is the setting rule precision is measured on. A small share of order lines
 are free items (price zero), as gifts and samples are in real shops.
 """
@@ -112,8 +112,9 @@ class Config:
     unknown_time_zone_rate: float = 0.01
     deletion_rate: float = 0.002
     late_rate: float = 0.002
-    #: share of regular customers who drift into a rule: half lapse (nothing in the last 35
-    #: days), half leave a cart in the last days
+    #: share of regular customers who drift into a rule, a quarter each: they lapse (nothing
+    #: in the last 35 days), leave a cart, are new (first seen in the last days) or have a
+    #: busy week (five or six sessions)
     background_rule_share: float = 0.2
     #: share of order lines given away at price zero (gifts, samples, 100 %-off coupons)
     free_item_rate: float = 0.01
@@ -296,16 +297,24 @@ class ChunkPlanner:
         getattr(self, f"_plan_{archetype}")(users)
 
     def _plan_regular(self, users):
-        roll = self.rng.random(len(users))
-        share = self.cfg.background_rule_share
-        lapsed = roll < share / 2
+        # a quarter each of background_rule_share: lapsed, a cart left, new, a busy week
+        kind = np.minimum(self.rng.random(len(users)) / (self.cfg.background_rule_share / 4),
+                          4).astype(np.int64) if self.cfg.background_rule_share else \
+            np.full(len(users), 4)
+        lapsed, new = kind == 0, kind == 2
         self.history(users[lapsed], self.cfg.days * 0.05, 35, buy_share=0.2,
                      abandon_share=0.08)
-        active = users[~lapsed]
+        self.plan("new_user", users[new])
+        active = users[~lapsed & ~new]
         self.history(active, self.cfg.days * 0.05, 8, buy_share=0.2, abandon_share=0.08)
         self.recent_purchase(active)
         # a cart left in the last days: an abandoner unless the recent purchase came later
-        self._abandon(users[(roll >= share / 2) & (roll < share)], None, 1)
+        self._abandon(users[kind == 1], None, 1)
+        busy = users[kind == 3]
+        if len(busy):
+            who, day = self.distinct_days(busy, self.rng.integers(5, 7, len(busy)), 1, 6)
+            self.sessions.add(who, self.local_start(who, day, self.uniform(*DAYTIME, len(who))),
+                              0, self.product(len(who)))
 
     def _plan_visitor(self, users):
         counts = self.rng.integers(1, 4, len(users))
@@ -828,8 +837,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
     parser.add_argument("--late-rate", type=float, default=0.002,
                         help="share of events that land 4-10 days after they happened")
     parser.add_argument("--background-rule-share", type=float, default=0.2,
-                        help="share of regular customers who lapse or leave a cart (0: no "
-                             "background person meets a rule)")
+                        help="share of regular customers who lapse, leave a cart, are new or "
+                             "have a busy week (0: no background person meets a rule)")
     parser.add_argument("--free-item-rate", type=float, default=0.01,
                         help="share of order lines given away at price zero")
     parser.add_argument("--chunk-users", type=int, default=25_000,

@@ -132,12 +132,21 @@ def _regulars_last_activity(out: Path, manifest: dict) -> tuple[pd.Series, pd.Se
     return days_since, left.index.to_series()
 
 
-def test_some_regular_customers_lapse_or_leave_a_cart(landing):
+def _first_seen(out: Path, manifest: dict) -> pd.Series:
+    events = _read(out / "events").dropna(subset=["user_id", "occurred_at"])
+    end = pd.Timestamp(manifest["as_of"], tz="UTC").tz_localize(None)
+    occurred = pd.to_datetime(events["occurred_at"]).dt.tz_localize(None)
+    return (end - occurred.groupby(events["user_id"]).min()).dt.days
+
+
+def test_some_regular_customers_lapse_leave_a_cart_or_are_new(landing):
     out, manifest = landing
     days_since, recent_carts = _regulars_last_activity(out, manifest)
     lapsed = (days_since >= 35).mean()
-    assert 0.05 < lapsed < 0.15  # half of the default background_rule_share of 0.2
-    assert len(recent_carts) > 0.05 * len(days_since)
+    assert 0.02 < lapsed < 0.09  # a quarter of the default background_rule_share of 0.2
+    assert len(recent_carts) > 0.02 * len(days_since)
+    new = (days_since.index.to_series().map(_first_seen(out, manifest)) < 7).mean()
+    assert 0.02 < new < 0.09
 
 
 def test_without_background_share_no_regular_lapses_or_leaves_a_recent_cart(tmp_path):
@@ -147,6 +156,7 @@ def test_without_background_share_no_regular_lapses_or_leaves_a_recent_cart(tmp_
     days_since, recent_carts = _regulars_last_activity(out, manifest)
     assert days_since.max() < 30
     assert recent_carts.empty
+    assert days_since.index.to_series().map(_first_seen(out, manifest)).min() >= 7
 
 
 def test_a_share_of_order_lines_are_free_items(landing):
