@@ -1,5 +1,6 @@
 {#- One row per check, date and detail: rejected rows by landing table, reason and date;
-    customers kept with a time zone nobody knows; and, per date, the tracking's purchase events against the orders the shop received.
+    customers kept with a time zone nobody knows; per date, the tracking's purchase events
+    against the orders the shop received; clustering features that do not vary.
     Flagged rows surface as warnings through the data tests in _monitoring__models.yml. -#}
 {%- set rejected_models = [
     ('events', 'stg_tracking__events_rejected', 'occurred_at'),
@@ -8,6 +9,11 @@
     ('deletion_requests', 'stg_crm__deletion_requests_rejected', 'requested_at'),
     ('campaign_outcomes', 'stg_campaigns__campaign_outcomes_rejected', 'converted_at'),
 ] %}
+{#- the clustering features, as the ml models read them (marts config `clustering`) -#}
+{%- set clustering_features = [] %}
+{%- for feature in ((config.get('clustering') or {}).get('features') or '').split(',') %}
+    {%- if feature.strip() %}{% do clustering_features.append(feature.strip()) %}{% endif %}
+{%- endfor %}
 
 with
 
@@ -171,6 +177,42 @@ reconciliation as (
 
 ),
 
+clustering_feature_ranges as (
+
+    -- one pass over the eligible persons: a feature whose min equals its max is constant
+    select
+        max(as_of) as as_of,
+        {%- for feature in clustering_features %}
+            min(coalesce(cast({{ feature }} as double), 0)) as min_{{ loop.index }},
+            max(coalesce(cast({{ feature }} as double), 0)) as max_{{ loop.index }},
+        {%- endfor %}
+        count(*) as count_eligible
+    from {{ ref('user_features') }}
+    where {{ config.get('clustering_eligibility') }}
+
+),
+
+clustering_features_dropped as (
+
+    -- the clustering leaves such a feature out and goes on with the rest (clustering_quality
+    -- says the same in its warning column)
+    {%- for feature in clustering_features %}
+        select
+            'clustering_features_dropped' as check_name,
+            'user_features' as source_table,
+            '{{ feature }}: constant over the eligible persons, left out of the clustering'
+                as detail,
+            cast(as_of as date) as observed_date,
+            cast(count_eligible as double) as observed,
+            cast(null as double) as expected,
+            true as is_flagged
+        from clustering_feature_ranges
+        where count_eligible > 0 and min_{{ loop.index }} = max_{{ loop.index }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
 final as (
 
     select * from rejects_by_day
@@ -182,6 +224,8 @@ final as (
     select * from events_awaiting_full_refresh
     union all
     select * from reconciliation
+    union all
+    select * from clustering_features_dropped
 
 )
 
