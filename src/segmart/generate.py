@@ -13,7 +13,7 @@ in chunks, so memory stays bounded whatever ``--users`` is. The same arguments a
 the same files.
 
 Every planted archetype is built so that exactly its rule (as described in the project's
-DESIGN and README) holds for it at ``as_of``, with margins of at least an hour around every
+docs/segments.md) holds for it at ``as_of``, with margins of at least an hour around every
 window edge; background persons are built so that no rule holds for them.
 """
 
@@ -574,7 +574,7 @@ class Generator:
         events = pa.table({
             "event_id": event_ids,
             "event_type": pa.array(np.array(EVENT_TYPES)[etype]),
-            # microseconds: Spark cannot read Parquet's nanosecond timestamps (README, Spark)
+            # microseconds: Spark cannot read Parquet's nanosecond timestamps (docs/spark.md)
             "occurred_at": pa.array(occurred.astype("datetime64[us]")),
             "anonymous_id": pc.binary_join_element_wise(
                 _prefixed("a", user_global, 8), pa.array(device[sid].astype(str)), "-"),
