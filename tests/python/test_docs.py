@@ -95,7 +95,10 @@ def test_docs_generate_describes_every_node(built, tmp_path):
 
     macros = {k: v for k, v in manifest["macros"].items() if v["package_name"] == "segmart"}
     assert len(macros) > 30
-    undocumented = sorted(m["name"] for m in macros.values() if not m["description"].strip())
+    # dispatch variants and private helpers are documented in their .sql file
+    # (test_macros_doc.py); every public macro and dispatcher here
+    undocumented = sorted(m["name"] for m in macros.values() if not m["description"].strip()
+                          and not re.match(r"(duckdb|spark|default)__|_", m["name"]))
     assert not undocumented, f"macros without a description: {undocumented}"
 
     exposures = manifest["exposures"]

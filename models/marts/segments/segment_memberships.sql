@@ -1,9 +1,10 @@
 {#-
     One row per (segment, person): the union of every model tagged `segment`, found in the dbt
-    graph. dbt-core takes build order only from refs it sees while parsing, when the graph is
-    still empty, so each rule also has a depends_on hint here; a rule without one stops the
-    build with dbt's message naming the line to add.
+    graph. dbt orders a build by the refs it sees while parsing, so the lines below give one
+    ref per rule; `python -m segmart.segments` writes them from the seg_*.sql files (make,
+    pre-commit). Why: docs/decisions/0002-segment-memberships.md.
 -#}
+{#- rules: written by `python -m segmart.segments`, one per seg_*.sql; do not edit -#}
 -- depends_on: {{ ref('seg_cart_abandoners') }}
 -- depends_on: {{ ref('seg_churn_risk') }}
 -- depends_on: {{ ref('seg_dormant_users') }}
@@ -15,7 +16,9 @@
 -- depends_on: {{ ref('seg_new_users') }}
 -- depends_on: {{ ref('seg_repeat_product_viewers') }}
 -- depends_on: {{ ref('seg_rfm') }}
+{#- end of rules -#}
 {%- set rules = segment_rule_nodes() %}
+{{ check_segment_rules_listed(rules) }}
 
 with
 
