@@ -107,3 +107,18 @@ def test_docs_generate_describes_every_node(built, tmp_path):
         assert exposure["description"].strip()
         assert exposure["depends_on"]["nodes"], exposure["name"]
     assert manifest["docs"]["doc.segmart.__overview__"]["block_contents"].strip()
+
+
+# Files other branches are changing (issues 21, 22, 24); their docstrings move to docs/ after
+# those merges.
+LONG_DOCSTRING_PENDING = {"base_crm__customers", "stg_crm__erased_identities",
+                          "base_shop__order_lines", "base_tracking__events"}
+
+
+def test_model_docstrings_are_at_most_five_lines():
+    for path in sorted((PROJECT_ROOT / "models").rglob("*.sql")):
+        match = re.search(r"\{#-?(.*?)-?#\}", path.read_text(), re.S)
+        if not match or path.stem in LONG_DOCSTRING_PENDING:
+            continue
+        lines = len(match.group(0).splitlines())
+        assert lines <= 5, f"{path.name}: a {lines}-line docstring; the long story goes to docs/"

@@ -1,9 +1,6 @@
-{#-
-    One row per (segment, person): the union of every model tagged `segment`, found in the dbt
-    graph. dbt orders a build by the refs it sees while parsing, so the lines below give one
-    ref per rule; `python -m segmart.segments` writes them from the seg_*.sql files (make,
-    pre-commit). Why: docs/decisions/0002-segment-memberships.md.
--#}
+{#- One row per (segment, person): the union of every model tagged `segment`, from the dbt
+    graph. The refs dbt needs at parse time are the lines below, written by
+    `python -m segmart.segments` from the seg_*.sql files (docs/decisions/0002). -#}
 {#- rules: written by `python -m segmart.segments`, one per seg_*.sql; do not edit -#}
 -- depends_on: {{ ref('seg_cart_abandoners') }}
 -- depends_on: {{ ref('seg_churn_risk') }}
