@@ -1,18 +1,20 @@
-{#- Salted SHA-256 (hex) of a normalised identifier; salt from env SEGMART_PII_SALT. -#}
 {% macro hash_pii(expression) -%}
     {{ return(adapter.dispatch('hash_pii', 'segmart')(expression)) }}
 {%- endmacro %}
 
+{#- Other engines: stops compilation naming the macro and the adapter (unsupported_adapter). -#}
 {% macro default__hash_pii(expression) -%}
     {{ unsupported_adapter('hash_pii') }}
 {%- endmacro %}
 
+{#- Spark: sha2(..., 256) of the salt and the trimmed, lower-cased value. -#}
 {% macro spark__hash_pii(expression) -%}
     case when {{ expression }} is not null then
         sha2(concat('{{ pii_salt() }}', lower(trim({{ expression }}))), 256)
     end
 {%- endmacro %}
 
+{#- DuckDB: sha256 of the salt and the trimmed, lower-cased value. -#}
 {% macro duckdb__hash_pii(expression) -%}
     case when {{ expression }} is not null then
         sha256(concat('{{ pii_salt() }}', lower(trim({{ expression }}))))

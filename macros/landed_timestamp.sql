@@ -1,10 +1,9 @@
-{#- A landed value as a UTC timestamp, null when it does not parse: a text with an offset is
-    converted to UTC, a text without one and a timestamp without a zone are taken as UTC (the
-    landing contract; the session time zone is UTC). -#}
 {% macro landed_timestamp(field) -%}
     {{ return(adapter.dispatch('landed_timestamp', 'segmart')(field)) }}
 {%- endmacro %}
 
+{#- Other engines (Spark): try_cast to the engine's timestamp through safe_cast, whose
+    timestamptz is Spark's timestamp (an instant in the session time zone, UTC). -#}
 {% macro default__landed_timestamp(field) -%}
     cast({{ dbt.safe_cast(field, 'timestamptz') }} as timestamp)
 {%- endmacro %}

@@ -2,7 +2,7 @@
     reads in this build: the files of `table_name` it has not stored yet, and the files of
     its stored rows rejected for one of `redo_reasons` (reasons that depend on the build's
     time, such as occurred_in_future, so those rows are judged again). Landed files are never
-    rewritten in place (README, Incremental builds); a stored file that is no longer in the
+    rewritten in place (docs/incremental.md); a stored file that is no longer in the
     landing zone stops the build, since the table would hold rows that a full refresh drops. -#}
 {% macro landing_batch_files(table_name, relation, redo_reasons=[]) -%}
     {%- if not execute -%}

@@ -13,12 +13,13 @@ in chunks, so memory stays bounded whatever ``--users`` is. The same arguments a
 the same files.
 
 Every planted archetype is built so that exactly its rule (as described in the project's
-DESIGN and README) holds for it at ``as_of``, with margins of at least an hour around every
+docs/segments.md) holds for it at ``as_of``, with margins of at least an hour around every
 window edge. Background customers behave as real ones do: by default a share of them
 (``background_rule_share``) lapse, leave a cart behind, are new or have a busy week, and so
-fall into rules the way ordinary customers do; with ``background_rule_share=0`` no rule holds for any background
-person, which is the setting rule precision is measured on. A small share of order lines
-are free items (price zero), as gifts and samples are in real shops.
+fall into rules the way ordinary customers do; with ``background_rule_share=0`` no rule
+holds for any background person, which is the setting rule precision is measured on. A
+small share of order lines are free items (price zero), as gifts and samples are in real
+shops.
 """
 
 from __future__ import annotations
@@ -601,7 +602,7 @@ class Generator:
         events = pa.table({
             "event_id": event_ids,
             "event_type": pa.array(np.array(EVENT_TYPES)[etype]),
-            # microseconds: Spark cannot read Parquet's nanosecond timestamps (README, Spark)
+            # microseconds: Spark cannot read Parquet's nanosecond timestamps (docs/spark.md)
             "occurred_at": pa.array(occurred.astype("datetime64[us]")),
             "anonymous_id": pc.binary_join_element_wise(
                 _prefixed("a", user_global, 8), pa.array(device[sid].astype(str)), "-"),

@@ -37,8 +37,10 @@ class Build:
 
 
 def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run dbt from the project root against a landing zone and warehouse of our own."""
+            extra_env: dict[str, str] | None = None,
+            project_dir: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    """Run dbt from the project root (or a copy of it) against a landing zone and warehouse
+    of our own."""
     env = {
         **os.environ,
         "SEGMART_RAW_DIR": str(raw_dir),
@@ -51,7 +53,7 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
         "DO_NOT_TRACK": "1",
         **(extra_env or {}),
     }
-    return subprocess.run([str(DBT), *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+    return subprocess.run([str(DBT), *args], cwd=project_dir, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
 
 

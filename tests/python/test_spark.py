@@ -1,5 +1,5 @@
 """The same project on Apache Spark: every SQL model builds there from the same files, and the
-marts equal the DuckDB build of the same data (README "Outgrowing one machine").
+marts equal the DuckDB build of the same data (docs/spark.md).
 
 The tests marked ``spark`` start a local pyspark (Java 17); ``make test-spark`` runs them and
 ``make test`` calls it. The others check the helpers of segmart.spark without a JVM.
