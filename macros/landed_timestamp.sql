@@ -1,23 +1,31 @@
 {#- A landed value as a UTC timestamp, null when it does not parse: a text with an offset is
     converted to UTC, a text without one and a timestamp without a zone are taken as UTC (the
-    landing contract; the session time zone is UTC). -#}
+    landing contract; the session time zone is UTC); an integer, or a text of digits, is a
+    time since the epoch in seconds, milliseconds, microseconds or nanoseconds, told apart
+    by its number of digits (landed_epoch_timestamp; null when out of range). -#}
 {% macro landed_timestamp(field) -%}
     {{ return(adapter.dispatch('landed_timestamp', 'segmart')(field)) }}
 {%- endmacro %}
 
 {% macro default__landed_timestamp(field) -%}
-    cast({{ dbt.safe_cast(field, 'timestamptz') }} as timestamp)
+    case
+        when {{ landed_epoch(field) }} is not null
+            then {{ landed_epoch_timestamp(landed_epoch(field)) }}
+        else cast({{ dbt.safe_cast(field, 'timestamptz') }} as timestamp)
+    end
 {%- endmacro %}
 
 {#- A column that already is a timestamp (or date) without a zone, Parquet's usual, is cast:
     the round trip through timestamptz gives the same value at UTC but converts every row
     with the time zone library (about 2 s per 10 M rows). typeof() is a constant of the
-    column's type, so DuckDB drops the branch that does not apply when it plans the query. -#}
+    column's type, so DuckDB drops the branches that do not apply when it plans the query. -#}
 {% macro duckdb__landed_timestamp(field) -%}
     case
         when typeof({{ field }}) in (
             'TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE'
         ) then try_cast({{ field }} as timestamp)
+        when {{ landed_epoch(field) }} is not null
+            then {{ landed_epoch_timestamp(landed_epoch(field)) }}
         else cast(try_cast({{ field }} as timestamptz) as timestamp)
     end
 {%- endmacro %}

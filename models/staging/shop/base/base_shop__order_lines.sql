@@ -35,6 +35,7 @@ typed as (
         {{ clean_identity('source.user_id') }} as user_id,
         cast(source.ordered_at as string) as ordered_at_raw,
         {{ landed_timestamp('source.ordered_at') }} as ordered_at,
+        {{ landed_epoch_out_of_range('source.ordered_at') }} as is_ordered_at_out_of_range,
         nullif(trim(cast(source.product_id as string)), '') as product_id,
         nullif(trim(cast(source.category as string)), '') as category,
         cast(source.quantity as string) as quantity_raw,
@@ -64,6 +65,7 @@ checked as (
             when kept.line_number is null then 'missing_line_number'
             when kept.user_id is null then 'missing_user_id'
             when kept.ordered_at_raw is null then 'missing_ordered_at'
+            when kept.is_ordered_at_out_of_range then 'out_of_range_ordered_at'
             when kept.ordered_at is null then 'unparseable_ordered_at'
             when kept.ordered_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
