@@ -19,6 +19,10 @@
             'TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE',
             'TIMESTAMP WITH TIME ZONE'
         ) then null
+        when typeof({{ field }}) in (
+            'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT',
+            'UINTEGER', 'UBIGINT'
+        ) then try_cast({{ field }} as hugeint)
         else list_transform(
             [trim(cast({{ field }} as varchar))],
             lambda landed: case

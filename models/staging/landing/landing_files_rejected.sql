@@ -1,7 +1,7 @@
 {#- One row per landed file that is not read: it cannot be read or does not fit the input
     contract (check_landing_files, in on-run-start). Each build checks these files again,
-    and reads one as soon as it passes (an upload that finished). -#}
-{{ config(materialized='table') }}
+    and reads one as soon as it passes (an upload that finished). A view: it always shows
+    the last check, also after a `dbt test` or `dbt run` of other models. -#}
 
 with
 

@@ -35,7 +35,6 @@ typed as (
         {{ clean_identity('source.user_id') }} as user_id,
         cast(source.ordered_at as string) as ordered_at_raw,
         {{ landed_timestamp('source.ordered_at') }} as ordered_at,
-        {{ landed_epoch_out_of_range('source.ordered_at') }} as is_ordered_at_out_of_range,
         nullif(trim(cast(source.product_id as string)), '') as product_id,
         nullif(trim(cast(source.category as string)), '') as category,
         cast(source.quantity as string) as quantity_raw,
@@ -65,7 +64,9 @@ checked as (
             when kept.line_number is null then 'missing_line_number'
             when kept.user_id is null then 'missing_user_id'
             when kept.ordered_at_raw is null then 'missing_ordered_at'
-            when kept.is_ordered_at_out_of_range then 'out_of_range_ordered_at'
+            -- tested only where the time did not parse (CASE and AND skip the other rows)
+            when kept.ordered_at is null and {{ landed_epoch_out_of_range('kept.ordered_at_raw') }}
+                then 'out_of_range_ordered_at'
             when kept.ordered_at is null then 'unparseable_ordered_at'
             when kept.ordered_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
