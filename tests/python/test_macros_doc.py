@@ -15,10 +15,8 @@ MACRO = re.compile(r"(?:\{#-?(?P<doc>(?:(?!#\}).)*?)-?#\}\s*\n)?"
                    r"\{%-?\s*(?P<kind>macro|test)\s+(?P<name>\w+)\s*\((?P<args>.*?)\)\s*-?%\}",
                    re.S)
 VARIANT = re.compile(r"^(duckdb|spark|default)__|^_")
-# Their files are being changed by issue 24 (landing-zone checks); their .sql docstrings
-# repeat the YAML and go when that branch is merged.
-PENDING_DEDUPLICATION = {"check_landing_zone", "landing_file_counts", "landing_files",
-                         "landing_path", "landing_row_counts"}
+# Macros whose .sql docstring may still repeat the YAML (none left).
+PENDING_DEDUPLICATION: set[str] = set()
 
 
 def _macros() -> dict[str, tuple[list[str], str]]:

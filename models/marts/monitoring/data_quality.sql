@@ -1,6 +1,7 @@
 {#- One row per check, date and detail: rejected rows by landing table, reason and date;
-    customers kept with a time zone nobody knows; per date, the tracking's purchase events
-    against the orders the shop received; clustering features that do not vary.
+    customers kept with a time zone nobody knows; landed files not read (rejected_files); per
+    date, the tracking's purchase events against the orders the shop received; clustering
+    features that do not vary.
     Flagged rows surface as warnings through the data tests in _monitoring__models.yml. -#}
 {%- set rejected_models = [
     ('events', 'stg_tracking__events_rejected', 'occurred_at'),
@@ -135,6 +136,23 @@ events_awaiting_full_refresh as (
 
 ),
 
+rejected_files as (
+
+    -- landed files not read (landing_files_rejected), one row each: observed is how long it
+    -- has been rejected, expected the hours after which that is an error (data test)
+    select
+        'rejected_files' as check_name,
+        source_table,
+        reject_reason || ': ' || file as detail,
+        cast(first_rejected_at as date) as observed_date,
+        cast({{ seconds_between('first_rejected_at', build_started_at()) }} / 3600.0 as double)
+            as observed,
+        cast({{ positive_var('segmart_rejected_file_max_hours', 0) }} as double) as expected,
+        true as is_flagged
+    from {{ ref('landing_files_rejected') }}
+
+),
+
 unknown_time_zones as (
 
     -- customers are kept with an unrecognised time zone; their local hours fall back to UTC
@@ -220,6 +238,8 @@ final as (
     select * from late_events
     union all
     select * from unknown_time_zones
+    union all
+    select * from rejected_files
     union all
     select * from events_awaiting_full_refresh
     union all

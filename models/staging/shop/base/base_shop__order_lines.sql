@@ -64,6 +64,9 @@ checked as (
             when kept.line_number is null then 'missing_line_number'
             when kept.user_id is null then 'missing_user_id'
             when kept.ordered_at_raw is null then 'missing_ordered_at'
+            -- tested only where the time did not parse (CASE and AND skip the other rows)
+            when kept.ordered_at is null and {{ landed_epoch_out_of_range('kept.ordered_at_raw') }}
+                then 'out_of_range_ordered_at'
             when kept.ordered_at is null then 'unparseable_ordered_at'
             when kept.ordered_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
