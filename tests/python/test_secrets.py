@@ -35,7 +35,7 @@ def test_the_salt_is_in_no_file_the_build_writes(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         email, digest = con.execute("""
             select pii.email, profiles.email_sha256
-            from staging.stg_crm__customers as pii
+            from pii.pii_customers as pii
             inner join marts.user_profiles as profiles using (user_id)
             where pii.email is not null limit 1""").fetchone()
     assert digest == hashlib.sha256(f"{salt}{email}".encode()).hexdigest()
