@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from segmart.activation.consent import may_export
 from segmart.activation.destinations import DESTINATIONS, Contact, Destination, identifier_problem
@@ -177,6 +178,7 @@ def plan_destination(destination: Destination, inputs: Inputs,
                 if held is None or priority[held][1] > rank:
                     first_in_list[(user_id, name)] = segment
     plans = {s: SegmentPlan(s) for s in inputs.segments}
+    rows_of: dict[tuple[str, str | None], tuple[dict, str, str | None]] = {}
     for segment, user_id, holdout_group in inputs.members:
         plan = plans[segment]
         plan.counts["members"] += 1
@@ -196,13 +198,17 @@ def plan_destination(destination: Destination, inputs: Inputs,
             plan.counts["left_out_consent"] += 1
             plan.reasons[reason] += 1
             continue
-        row = destination.row(contact, segment)
-        problem = identifier_problem(destination, contact, row)
+        cache_key = (user_id, segment if "segment" in destination.columns else None)
+        if cache_key not in rows_of:  # a person's row is the same in every segment
+            row = destination.row(contact, segment)
+            problem = identifier_problem(destination, contact, row)
+            rows_of[cache_key] = (row, member_key(destination, row), problem)
+        row, key, problem = rows_of[cache_key]
         if problem:
             plan.counts["left_out_identifiers"] += 1
             plan.reasons[problem] += 1
             continue
-        plan.rows[member_key(destination, row)] = row
+        plan.rows[key] = row
         plan.counts["exported"] += 1
     return plans
 
@@ -249,7 +255,13 @@ def _write_state(path: Path, state: dict[tuple[str, str], dict[str, str]]) -> No
         rows = [(d, s, k, r) for (d, s), members in sorted(state.items())
                 for k, r in sorted(members.items())]
         if rows:
-            con.executemany(f"insert into {STATE_TABLE} values (?, ?, ?, ?)", rows)
+            # one Arrow table, not executemany: 250,000 rows in a second instead of minutes
+            columns = list(zip(*rows, strict=True))
+            table = pa.table({name: pa.array(values, pa.string()) for name, values in zip(
+                ("destination", "segment", "member_key", "row_json"), columns, strict=True)})
+            con.register("new_state", table)
+            con.execute(f"insert into {STATE_TABLE} select * from new_state")
+            con.unregister("new_state")
         con.execute("checkpoint")
 
 
