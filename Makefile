@@ -23,7 +23,7 @@ DEMO_DAYS ?= 120
 DEMO_SEED ?= 7
 AS_OF ?= 2025-01-01
 
-.PHONY: help setup spark-setup test-spark build-spark browser demo demo-real bench test lint ruff sqlfluff pytest build publish export dashboard docs clean
+.PHONY: segments help setup spark-setup test-spark build-spark browser demo demo-real bench test lint ruff sqlfluff pytest build publish export dashboard docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,11 +56,17 @@ browser:  ## install Debian's chromium for the dashboard test (root or sudo; ide
 	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } \
 	    || { echo "segmart: could not install Debian's chromium; install the package 'chromium' and rerun"; exit 1; }; }
 
-demo: setup  ## generate demo data into data/raw, build everything, print a summary
+# segment_memberships' refs and the docs' segment table follow the seg_*.sql files and their YAML
+segments: setup  ## write segment_memberships' rule refs and docs/segments.md's table from the rules
+	$(BIN)/python -m segmart.segments
+
+# a full refresh: the generator writes every landing file anew, which an incremental build
+# cannot tell from the files it has already read
+demo: setup segments  ## generate demo data into data/raw, build everything, print a summary
 	$(BIN)/python -m segmart.generate --users $(DEMO_USERS) --days $(DEMO_DAYS) \
 		--seed $(DEMO_SEED) --end $(AS_OF) --out $(SEGMART_RAW_DIR)
 	@mkdir -p $(dir $(SEGMART_DB))
-	$(BIN)/dbt build --vars "{as_of: '$(AS_OF)'}" \
+	$(BIN)/dbt build --full-refresh --vars "{as_of: '$(AS_OF)'}" \
 		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
 	$(BIN)/python -m segmart.publish --quiet --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 	$(BIN)/python -m segmart.summary --db $(SEGMART_DB)
@@ -70,7 +76,7 @@ REAL_RAW_DIR ?= data/online_retail
 REAL_DB ?= warehouse/online_retail.duckdb
 REAL_SERVING ?= serving/online_retail.duckdb
 
-demo-real: setup  ## real data: UCI Online Retail (../shared/data) through the adapter, dbt build, summary
+demo-real: setup segments  ## real data: UCI Online Retail (../shared/data) through the adapter, dbt build, summary
 	$(BIN)/python -m segmart.online_retail --source $(REAL_DATA) --out $(REAL_RAW_DIR)
 	@mkdir -p $(dir $(REAL_DB))
 	SEGMART_RAW_DIR=$(REAL_RAW_DIR) SEGMART_DB=$(REAL_DB) \
@@ -81,7 +87,7 @@ demo-real: setup  ## real data: UCI Online Retail (../shared/data) through the a
 
 # the scheduled production build: unit tests check logic, which `make test` covers, so they
 # are left out here (as dbt advises); every data test runs
-build: setup  ## dbt build (no unit tests) on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish
+build: setup segments  ## dbt build (no unit tests) on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish
 	@mkdir -p $(dir $(SEGMART_DB))
 	$(BIN)/dbt build --exclude-resource-type unit_test $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") \
 		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
@@ -113,7 +119,7 @@ test-spark: spark-setup  ## build a small generated data set on local Spark; its
 	SEGMART_REQUIRE_SPARK=1 $(BIN)/pytest -m spark tests/python/test_spark.py
 
 SPARK_DIR ?= warehouse/spark
-build-spark: spark-setup  ## dbt build --target spark on $SEGMART_RAW_DIR, then the clustering tables
+build-spark: spark-setup segments  ## dbt build --target spark on $SEGMART_RAW_DIR, then the clustering tables
 	SEGMART_TARGET=spark SEGMART_SPARK_DIR=$(SPARK_DIR) $(BIN)/dbt build \
 		$(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") --exclude-resource-type unit_test \
 		|| { echo "segmart: dbt build on Spark failed: the failing model or test and its error are listed above (full log: logs/dbt.log)"; exit 1; }

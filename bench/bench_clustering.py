@@ -20,8 +20,7 @@ import pandas as pd
 from segmart.clustering import (
     DEFAULT_FEATURES,
     ClusteringConfig,
-    assign_clusters,
-    final_labels,
+    clusters_table,
     prepare,
     profile_clusters,
     select_model,
@@ -66,14 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     timings["prepare"] = time.perf_counter() - started
     t = time.perf_counter()
     selection = select_model(prepared, config)
-    timings["select k (2-10)"] = time.perf_counter() - t
+    timings["select k per stage"] = time.perf_counter() - t
     t = time.perf_counter()
-    assignment = assign_clusters(prepared, selection.chosen_k, config)
-    labels = final_labels(assignment.centroids, prepared.features)
+    clusters = clusters_table(prepared, selection.chosen, config, (None, None, None), None)
+    labels = list(dict.fromkeys(clusters.sort_values("cluster_id")["cluster_label"]))
     timings["fit and place everyone"] = time.perf_counter() - t
     t = time.perf_counter()
-    clusters = assignment.frame.rename(columns={"cluster_index": "cluster_id"})
-    clusters["cluster_label"] = [labels[c] for c in clusters["cluster_id"]]
     profile_clusters(prepared, clusters)
     timings["profile"] = time.perf_counter() - t
     total = time.perf_counter() - started
@@ -82,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"persons            {args.persons:,}")
     print(f"algorithm          {config.algorithm} "
           f"({'MiniBatchKMeans' if args.persons > config.minibatch_threshold else 'KMeans'})")
-    print(f"chosen k           {selection.chosen_k} ({selection.reason})")
+    print(f"chosen k           {selection.chosen} (most clusters, every one stable and "
+          f">= {config.min_cluster_share:.0%})")
     for name, seconds in timings.items():
         print(f"  {name:<22} {seconds:6.1f} s")
     print(f"total              {total:.1f} s   (target <= 60 s)")

@@ -51,7 +51,6 @@
     {{ return(measures) }}
 {%- endmacro %}
 
-{#- The measures over event rows (columns of int_events_sessionized), as select items. -#}
 {% macro activity_aggregates() -%}
     {%- for measure in activity_measures() %}
         {{ _activity_aggregate(measure, measure.expression, 'occurred_at') }}
@@ -59,7 +58,6 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The measures over partial rows that already carry them (e.g. hours), as select items. -#}
 {% macro activity_rollup() -%}
     {%- for measure in activity_measures() %}
         {{ _activity_aggregate(measure, measure.name, 'last_event_at') }}
@@ -67,8 +65,10 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- Sums are cast (to bigint, or the measure's data_type), so an hour and a day of the same
-    measure have one type on every engine. -#}
+{#- One measure's aggregate expression for activity_aggregates and activity_rollup; sums are
+    cast to bigint (or the measure's data_type) so every engine gives one type. Sums are cast
+    (to bigint, or the measure's data_type), so an hour and a day of the same measure have one
+    type on every engine. -#}
 {% macro _activity_aggregate(measure, expression, latest_by) -%}
     {%- set kind = measure.kind -%}
     {%- if kind == 'sum' -%}

@@ -1,5 +1,3 @@
-{#- Age band at a timestamp from a birth year: under_18, 18_24, 25_34, 35_44, 45_54, 55_64,
-    65_plus, or unknown when the year is missing or implausible (age over 120). -#}
 {% macro age_band(birth_year, at_timestamp) -%}
     case
         when {{ birth_year }} is null then 'unknown'

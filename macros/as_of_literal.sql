@@ -1,9 +1,3 @@
-{#-
-    The as_of var as a SQL timestamp literal, or none when it is 'latest' (then
-    int_as_of_resolved takes it from the data). Accepts 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM',
-    'YYYY-MM-DD HH:MM:SS[.ffffff]', with 'T' or a space and an optional trailing 'Z' (UTC).
-    Anything else stops compilation with a message that names the var.
--#}
 {% macro as_of_literal() -%}
     {%- set raw = var('as_of') | string | trim -%}
     {%- if raw | lower == 'latest' -%}

@@ -1,4 +1,3 @@
-{#- The UTC time the dbt invocation started, as a SQL timestamp literal. -#}
 {% macro build_started_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}

@@ -1,5 +1,3 @@
-{#- on-run-start: a missing or empty required landing folder stops the run with its path;
-    then the landing tables are registered where the engine needs it (register_landing_tables). -#}
 {% macro check_landing_zone() -%}
     {%- if execute and target.name != 'lint' and flags.WHICH in ('build', 'run', 'test', 'seed') -%}
         {%- set file_counts = landing_file_counts() -%}
@@ -14,6 +12,18 @@
                 ) }}
             {%- endif -%}
         {%- endfor -%}
+        {%- do check_landing_files() -%}
+        {%- if adapter.type() == 'duckdb' -%}
+            {%- for table_name in ['events', 'orders', 'customers'] -%}
+                {%- if not landing_files(table_name) -%}
+                    {{ exceptions.raise_compiler_error(
+                        "segmart: every file under '" ~ landing_path(table_name) ~ "/' is "
+                        ~ "rejected (model landing_files_rejected, table "
+                        ~ landing_file_checks_relation() ~ ", says why); a required table "
+                        ~ "needs at least one readable file") }}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
         {%- do register_landing_tables(file_counts) -%}
     {%- endif -%}
     select 1

@@ -1,5 +1,3 @@
-{#- An id that is blank, a placeholder (var segmart_blocked_ids) or only zeros and dashes
-    becomes null, so it can never stitch two persons together. -#}
 {% macro clean_identity(column) -%}
     case
         when {{ column }} is null then null

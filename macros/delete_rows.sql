@@ -1,14 +1,14 @@
-{#- A statement that deletes the rows of `relation` matching `condition` (for post-hooks:
-    erasure, rows no longer upstream). Spark on plain Parquet has no DELETE: the table is
-    rewritten without those rows through a copy, and only when some row matches. -#}
 {% macro delete_rows(relation, condition) -%}
     {{ return(adapter.dispatch('delete_rows', 'segmart')(relation, condition)) }}
 {%- endmacro %}
 
+{#- DuckDB and others: delete from ... where ... -#}
 {% macro default__delete_rows(relation, condition) -%}
     delete from {{ relation }} where {{ condition }}
 {%- endmacro %}
 
+{#- Spark: DELETE with Delta; on plain Parquet, when some row matches, the table is rewritten
+    without those rows through a copy (static overwrite). -#}
 {% macro spark__delete_rows(relation, condition) -%}
     {%- if config.get('file_format') == 'delta' -%}
         delete from {{ relation }} where {{ condition }}

@@ -6,10 +6,13 @@
     {{ return(adapter.dispatch('event_table_config', 'segmart')()) }}
 {%- endmacro %}
 
+{#- DuckDB and others: incremental, delete+insert. -#}
 {% macro default__event_table_config() -%}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert'}) }}
 {%- endmacro %}
 
+{#- Spark: incremental merge with file_format delta; a table rebuilt in full on plain Parquet
+    (no DELETE or MERGE there). -#}
 {% macro spark__event_table_config() -%}
     {%- if config.get('file_format') == 'delta' -%}
         {{ return({'materialized': 'incremental', 'incremental_strategy': 'merge'}) }}

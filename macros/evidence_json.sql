@@ -1,5 +1,3 @@
-{#- A JSON object of a rule's evidence: every column of `relation` except the segment
-    contract's user_id, segment and as_of. '{}' when there are none (or while parsing). -#}
 {% macro evidence_json(relation) -%}
     {%- set columns = [] -%}
     {%- if execute -%}
@@ -12,10 +10,13 @@
     {{ return(adapter.dispatch('evidence_json', 'segmart')(columns)) }}
 {%- endmacro %}
 
+{#- Other engines: stops compilation naming the macro and the adapter (unsupported_adapter). -#}
 {% macro default__evidence_json(columns) -%}
     {{ unsupported_adapter('evidence_json') }}
 {%- endmacro %}
 
+{#- Spark: to_json(named_struct(...)) of the rule columns, timestamps written to the microsecond
+    with a space as DuckDB does. -#}
 {% macro spark__evidence_json(columns) -%}
     {#- timestamps to the microsecond, with a space, as DuckDB writes them (Spark's default
         is milliseconds with a T and a zone) -#}
@@ -30,6 +31,7 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- DuckDB: json_object of the rule columns, cast to text. -#}
 {% macro duckdb__evidence_json(columns) -%}
     {%- if columns -%}
         cast(json_object(

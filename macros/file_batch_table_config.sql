@@ -7,11 +7,14 @@
     {{ return(adapter.dispatch('file_batch_table_config', 'segmart')(unique_key)) }}
 {%- endmacro %}
 
+{#- DuckDB and other engines: incremental, delete+insert on the given unique_key. -#}
 {% macro default__file_batch_table_config(unique_key) -%}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
                'unique_key': unique_key}) }}
 {%- endmacro %}
 
+{#- Spark: a table rebuilt in full each run (plain Parquet has no DELETE; Delta's merge needs a
+    key unique in the batch, and a landed file is not one). -#}
 {% macro spark__file_batch_table_config(unique_key) -%}
     {{ return({'materialized': 'table'}) }}
 {%- endmacro %}

@@ -5,11 +5,13 @@
     {{ return(adapter.dispatch('history_table_config', 'segmart')()) }}
 {%- endmacro %}
 
+{#- DuckDB and others: incremental, delete+insert on as_of. -#}
 {% macro default__history_table_config() -%}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
                'unique_key': 'as_of'}) }}
 {%- endmacro %}
 
+{#- Spark: incremental insert_overwrite of the as_of partition (partition_by as_of). -#}
 {% macro spark__history_table_config() -%}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
                'partition_by': ['as_of']}) }}

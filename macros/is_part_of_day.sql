@@ -1,5 +1,3 @@
-{#- True when an hour of day (0-23) falls in the morning or evening window of the vars
-    segmart_<part>_start_hour <= hour < segmart_<part>_end_hour. -#}
 {% macro is_part_of_day(hour_expression, part_of_day) -%}
     {%- if part_of_day not in ('morning', 'evening') -%}
         {{ exceptions.raise_compiler_error(

@@ -3,7 +3,8 @@
     its stored rows rejected for one of `redo_reasons` (reasons that depend on the build's
     time, such as occurred_in_future, so those rows are judged again). Landed files are never
     rewritten in place (README, Incremental builds); a stored file that is no longer in the
-    landing zone stops the build, since the table would hold rows that a full refresh drops. -#}
+    landing zone, or no longer accepted (check_landing_files), stops the build, since the
+    table would hold rows that a full refresh drops. -#}
 {% macro landing_batch_files(table_name, relation, redo_reasons=[]) -%}
     {%- if not execute -%}
         {{ return([]) }}
@@ -16,9 +17,10 @@
     {%- if gone -%}
         {{ exceptions.raise_compiler_error(
             "segmart: " ~ relation ~ " holds rows of " ~ gone | length ~ " file(s) no longer "
-            ~ "under '" ~ landing_path(table_name) ~ "/' (first: '" ~ gone[0] ~ "'). Landed "
-            ~ "files must stay where they landed; if SEGMART_RAW_DIR moved or files were "
-            ~ "removed on purpose, rebuild with: dbt build --full-refresh") }}
+            ~ "under '" ~ landing_path(table_name) ~ "/', or rejected since (model "
+            ~ "landing_files_rejected) (first: '" ~ gone[0] ~ "'). Landed "
+            ~ "files must stay where they landed, unchanged; if SEGMART_RAW_DIR moved or files "
+            ~ "were removed on purpose, rebuild with: dbt build --full-refresh") }}
     {%- endif -%}
     {%- set batch = landed | reject('in', stored) | list -%}
     {%- if redo_reasons -%}

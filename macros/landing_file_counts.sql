@@ -1,5 +1,3 @@
-{#- How many Parquet files each landing folder holds (folders under $SEGMART_RAW_DIR), as a
-    dict {table_name: count}; a folder without files is missing from it. Empty while parsing. -#}
 {% macro landing_file_counts() -%}
     {%- if not execute -%}
         {{ return({}) }}

@@ -1,7 +1,3 @@
-{#- The Parquet files of one landing folder ($SEGMART_RAW_DIR/<table>, subfolders included),
-    sorted, relative to that folder as landing_select reports them in its `filename` column. Empty while
-    parsing. Only the incremental staging tables need it (landing_batch_files), and those
-    are plain tables on Spark, so Spark has no implementation. -#}
 {% macro landing_files(table_name) -%}
     {%- if not execute -%}
         {{ return([]) }}
@@ -14,9 +10,6 @@
 {%- endmacro %}
 
 {% macro duckdb__landing_files(table_name) -%}
-    {%- set found = run_query(
-        "select " ~ landing_relative_path('file', table_name) ~ " as file from glob('"
-        ~ landing_path(table_name) ~ "/**/*.parquet') order by file"
-    ) -%}
-    {{ return(found.columns[0].values() | list) }}
+    {#- only the files check_landing_files accepted: a rejected file is not landed yet -#}
+    {{ return(landing_accepted_files(table_name) | map(attribute='file') | list) }}
 {%- endmacro %}

@@ -1,9 +1,3 @@
-{#-
-    One row for a landing table: raw rows counted straight from the files, staged and
-    rejected rows from their models, duplicates as the valid rows of the base model that
-    repeat a key, and erased rows: raw rows whose `identity_columns` name an erased person
-    (stg_crm__erased_identities). Used by data_quality_row_counts, once per landing table.
--#}
 {% macro landing_row_counts(table_name, source_relation, key_expression, base, staged, rejected,
                             columns, identity_columns=[], optional=false) -%}
     select

@@ -3,8 +3,8 @@
     reads as null, extra columns pass through (models pick what they need), and the file each
     row came from is kept as `filename`, relative to the table's landing folder
     (`load-1.parquet`, `date=2025-01-01/part-0.parquet`): the same on every engine and
-    wherever the landing zone is mounted. With optional=true a landing folder without files
-    gives no rows instead of an error. With `files` (a list of paths from landing_files) only
+    wherever the landing zone is mounted. On DuckDB only the files check_landing_files
+    accepted are read (none: no rows; `optional` matters on Spark only). With `files` (a list of paths from landing_files) only
     those files are read, none when the list is empty: the incremental staging tables read
     just the files they have not stored yet (landing_batch_files).
 -#}
@@ -20,12 +20,16 @@
 
 {% macro duckdb__landing_select(relation, table_name, columns, optional=false,
                                 files=none) -%}
-    {%- set has_files = true -%}
+    {#- the accepted files only (check_landing_files), all of them or those in `files`; a
+        column whose kind differs between them (an integer time in one file, a timestamp in
+        another) is read as text from each, so the files unite whatever their types -#}
+    {#- a unit test gives the source as a fixture CTE: read that, not the files -#}
+    {%- set is_fixture = files is none and (relation | string).startswith('__dbt__cte__') -%}
+    {%- set accepted = [] if is_fixture else landing_accepted_files(table_name) -%}
     {%- if files is not none -%}
-        {%- set has_files = files | length > 0 -%}
-    {%- elif optional and execute -%}
-        {%- set has_files = landing_file_counts().get(table_name, 0) > 0 -%}
+        {%- set accepted = accepted | selectattr('file', 'in', files) | list -%}
     {%- endif -%}
+    {%- set groups = landing_type_groups(accepted) -%}
     select * replace ({{ landing_relative_path('filename', table_name) }} as filename)
     from (
         select
@@ -34,16 +38,24 @@
             {%- endfor %}
             null as filename
         where false
-        {%- if has_files and files is not none %}
+        {%- for group in groups %}
         {#- the source's own reader options (sources.yml), on the listed files #}
         union all by name
-        select * from read_parquet([
-            {%- for file in files %}
+        select *
+            {%- if group.as_text %} replace (
+            {%- for column in group.as_text %}
+                cast("{{ column }}" as varchar) as "{{ column }}"
+                {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+            ){%- endif %}
+        from read_parquet([
+            {%- for file in group.files %}
             '{{ (landing_path(table_name) ~ '/' ~ file) | replace("'", "''") }}'
             {%- if not loop.last %},{% endif %}
             {%- endfor %}
         ], union_by_name = true, filename = true)
-        {%- elif has_files %}
+        {%- endfor %}
+        {%- if is_fixture %}
         union all by name
         select * from {{ relation }}
         {%- endif %}

@@ -1,5 +1,3 @@
-{#- A var that must be a whole number >= minimum (default 1), e.g. a window in days. Anything
-    else stops compilation with a message that names the var. -#}
 {% macro positive_var(name, minimum=1) -%}
     {%- set value = var(name) -%}
     {%- set text = value | string | trim -%}

@@ -13,7 +13,6 @@
     {{ return(window) }}
 {%- endmacro %}
 
-{#- The days int_user_product_days_aggregated keeps; product_interest reads 30 of them. -#}
 {% macro product_days_window() -%}
     {{ return(positive_var('segmart_product_days_window_days', 30)) }}
 {%- endmacro %}

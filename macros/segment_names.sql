@@ -1,5 +1,3 @@
-{#- The segment names a rule model yields: its meta `segments` list, else its name without
-    the seg_ prefix. -#}
 {% macro segment_names(node) -%}
     {%- set declared = (node.config.meta or {}).get('segments') or (node.meta or {}).get('segments') -%}
     {%- if declared -%}

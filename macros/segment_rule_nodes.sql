@@ -1,5 +1,3 @@
-{#- Every enabled model tagged `segment`, from the dbt graph, sorted by name. Empty while dbt
-    parses (the graph is filled only at execution). -#}
 {% macro segment_rule_nodes() -%}
     {%- set nodes = [] -%}
     {%- if execute -%}

@@ -1,5 +1,3 @@
-{#- A var that must be a number in [0, 1], e.g. a minimum share. Anything else stops
-    compilation with a message that names the var. -#}
 {% macro share_var(name) -%}
     {%- set text = var(name) | string | trim -%}
     {%- if not modules.re.match('^(0(\\.\\d+)?|1(\\.0+)?|\\.\\d+)$', text) -%}

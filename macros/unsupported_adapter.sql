@@ -1,6 +1,3 @@
-{#- Stops compilation: `macro_name` has no implementation for the target's adapter. Every
-    engine-specific macro's default__ calls this, so a new engine fails at the first macro it
-    lacks, by name, instead of somewhere deep in the SQL. -#}
 {% macro unsupported_adapter(macro_name) -%}
     {{ exceptions.raise_compiler_error(
         "segmart: " ~ macro_name ~ "() has no implementation for adapter '" ~ adapter.type()

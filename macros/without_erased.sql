@@ -1,8 +1,3 @@
-{#- The rows of CTE `cte_name` whose `identity_columns` name no erased person
-    (stg_crm__erased_identities: requested user_ids and every device seen logged in as one).
-    Every base model filters its typed rows through this before anything can store them. A
-    `user_id` column is matched against the requested user_ids only, so a model without a
-    device column never pays for finding the devices. -#}
 {% macro without_erased(cte_name, identity_columns) -%}
     select {{ cte_name }}.*
     from {{ cte_name }}

@@ -1,11 +1,3 @@
-{#-
-    Persons with some activity at or before as_of whose `measure` is zero in the last
-    `within_days` days. Selects user_id and the latest day (days_before_as_of) the measure
-    was non-zero, as `last_<as_name>_days_ago`.
-
-        {{ rule_did_not_perform('count_events + count_orders', within_days=30,
-                                as_name='activity') }}
--#}
 {% macro rule_did_not_perform(measure, within_days, as_name='measure', from_relation=none) -%}
     select
         user_id,

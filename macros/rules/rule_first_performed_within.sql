@@ -1,10 +1,3 @@
-{#-
-    Persons whose first non-zero `measure` ever (at or before as_of) is in the last
-    `within_days` days. Selects user_id and that first day as `first_<as_name>_days_ago`.
-
-        {{ rule_first_performed_within('count_events + count_orders', within_days=7,
-                                       as_name='activity') }}
--#}
 {% macro rule_first_performed_within(measure, within_days, as_name='measure',
                                      from_relation=none) -%}
     select

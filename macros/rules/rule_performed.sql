@@ -1,11 +1,3 @@
-{#-
-    Persons whose `measure` (a column or expression of the daily table) adds up to at least
-    `at_least` and/or at most `at_most` in the last `within_days` days. Selects user_id and
-    the windowed total as `as_name`. Reads int_user_days_aggregated unless `from_relation`
-    is given (tests pass a CTE).
-
-        {{ rule_performed('count_sessions_started', within_days=7, at_least=5) }}
--#}
 {% macro rule_performed(measure, within_days, at_least=none, at_most=none, as_name=none,
                         from_relation=none) -%}
     {%- if at_least is none and at_most is none -%}

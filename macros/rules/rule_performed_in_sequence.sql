@@ -1,13 +1,3 @@
-{#-
-    Persons who did `first_event` and then `then_event` within `within_minutes` (strictly
-    after, at most that long after), both in the last `within_days` days. Reads events
-    (int_events_sessionized) unless `from_relation` is given. Selects user_id, how many
-    first events were followed (`count_sequences`) and the latest follow-up
-    (`last_sequence_at`).
-
-        {{ rule_performed_in_sequence('product_view', 'add_to_cart', within_minutes=30,
-                                      within_days=7) }}
--#}
 {% macro rule_performed_in_sequence(first_event, then_event, within_minutes, within_days,
                                     from_relation=none) -%}
     {%- set events = from_relation or ref('int_events_sessionized') -%}

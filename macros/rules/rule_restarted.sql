@@ -1,10 +1,3 @@
-{#-
-    Persons who came back: `measure` adds up to at least `at_least` in the last `recent_days`
-    days, is zero in the `silent_days` days before that, and was non-zero some time earlier.
-    Selects user_id and the recent total as `<as_name>_recent`.
-
-        {{ rule_restarted('count_sessions_started', recent_days=7, silent_days=30) }}
--#}
 {% macro rule_restarted(measure, recent_days, silent_days, at_least=1, as_name='measure',
                         from_relation=none) -%}
     {%- set recent_total -%}

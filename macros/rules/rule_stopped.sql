@@ -1,11 +1,3 @@
-{#-
-    Persons who stopped: `measure` adds up to at least `at_least` in the `earlier_days` days
-    before the last `recent_days` days, and is zero in the last `recent_days` days. Selects
-    user_id and the earlier total as `<as_name>_before`.
-
-        {{ rule_stopped('count_orders', recent_days=30, earlier_days=90, at_least=2,
-                        as_name='orders') }}
--#}
 {% macro rule_stopped(measure, recent_days, earlier_days, at_least=1, as_name='measure',
                       from_relation=none) -%}
     {%- set earlier_total -%}

@@ -1,34 +1,11 @@
-{#- Every stitched event with its session. A new session starts when the gap to the person's
-    previous event is more than segmart_session_gap_minutes; a session is also cut every
-    segmart_session_max_minutes from its start, so none is longer than that.
-
-    The sessions are found on a narrow projection (event_id, person, time) and joined back
-    to the events, so the window passes sort three columns, not twenty. The event's own
-    attributes (type, product, price, device...) come from stg_tracking__events, which
-    int_events_stitched does not copy. Only what the aggregates and the incremental logic
-    read is stored: every column of 10 M events costs about a second to write, so the
-    device and login ids stay in int_events_stitched and page_path in staging (join on
-    event_id).
-
-    Incremental (delete+insert on event_id; on plain Spark a full table, see
-    event_table_config). An event's session depends only on the person's events before it
-    (the gap to the previous one, the start of its run), so a build finds, per person whose
-    events changed in int_events_stitched (new, late, re-stitched to or away from them,
-    moved in local time), the earliest changed event, and rewrites their events from that one
-    on: a session that spans two builds is one session, exactly as a full refresh makes it,
-    and a daily build rewrites about the new day. The windows start at the stored start of
-    the gap run (gap_run_started_at) of the person's last unchanged event, not at the
-    beginning of their history: from a run's first event on, the gaps and the length cuts
-    (counted from the run's start) come out as in a full pass. Events no longer in
-    int_events_stitched are deleted by the post-hook. sessionized_at marks the build that
-    wrote a row, so int_user_hours_aggregated can take only what changed. -#}
+{#- One row per stitched event with its session: a gap of more than
+    segmart_session_gap_minutes starts one, and one is cut every segmart_session_max_minutes.
+    Sessions come from a narrow projection joined back to the events' attributes. Incremental
+    on event_id, per changed person from their earliest change: docs/incremental.md. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
-    post_hook=[
-        "{{ delete_rows(this, 'event_id not in (select event_id from '
-            ~ ref('int_events_stitched') ~ ')') if is_incremental() else 'select 1' }}",
-    ],
+    post_hook=["{{ incremental_delete(missing_from(ref('int_events_stitched'), 'event_id')) }}"],
     **event_table_config()
 ) }}
 {%- set gap_seconds = positive_var('segmart_session_gap_minutes') * 60 %}

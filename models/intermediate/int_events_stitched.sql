@@ -1,38 +1,12 @@
-{#- Every valid event at or before as_of with the person it belongs to (user_id): its own
-    login if it has one, else its device's person (int_identity_map), else the device id
-    itself. Persons with an erasure request are left out.
-
-    Who and when only: the event's own attributes (type, page, product, price, device,
-    channel, country, engagement) stay in stg_tracking__events, and int_events_sessionized
-    joins them back. Copying them here as well meant writing ten more columns of every event
-    (at 10 M events 5 s more here, against 2.4 s for the join there).
-
-    Incremental (delete+insert on event_id; on plain Spark a full table, see
-    event_table_config): a build writes the events staged after the newest it stored (by
-    stg_tracking__events' staged_at, kept here, so the comparison is on one clock whichever
-    models a build selects) that happened in the last segmart_lookback_days before the newest
-    stored event or later; every event after the newest stored one (those an earlier as_of
-    cut off); every stored event whose copy staging chose again (another copy won), however
-    old; and every event whose person has changed since the stored build: devices stitched
-    to someone else (a first login moves the device's earlier anonymous events to the
-    person) and persons whose CRM time zone changed. Stored events are not rewritten for
-    nothing, so a daily build writes about the new day. Rows after as_of (a build at an
-    earlier as_of) and rows of erased persons are deleted by the hooks. New events that land
-    later than the lookback wait for the next --full-refresh; data_quality counts them
-    (events_awaiting_full_refresh). stitched_at marks the build that wrote a row. -#}
+{#- One row per valid event at or before as_of with its person (user_id): its own login,
+    else its device's person (int_identity_map), else the device id; erased persons left out.
+    Who and when only (the attributes stay in stg_tracking__events). Incremental on event_id:
+    what a build rewrites, and why, in docs/incremental.md. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',
-    pre_hook=[
-        "{{ delete_rows(this, 'occurred_at > (select as_of from '
-            ~ ref('int_as_of_resolved') ~ ')') if is_incremental() else 'select 1' }}",
-    ],
-    post_hook=[
-        "{{ delete_rows(this, 'user_id in (select user_id from '
-            ~ ref('stg_crm__deletion_requests') ~ ') or anonymous_id in (select anonymous_id from '
-            ~ this ~ ' where login_user_id in (select user_id from '
-            ~ ref('stg_crm__deletion_requests') ~ '))') if is_incremental() else 'select 1' }}",
-    ],
+    pre_hook=["{{ incremental_delete(after_as_of('occurred_at')) }}"],
+    post_hook=["{{ incremental_delete(erased_rows_condition(this, login_column='login_user_id')) }}"],
     **event_table_config()
 ) }}
 

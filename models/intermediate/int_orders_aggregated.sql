@@ -37,6 +37,7 @@ aggregated as (
         min(order_lines.user_id) as user_id,
         min(order_lines.ordered_at) as ordered_at,
         count(*) as count_lines,
+        sum(case when order_lines.is_free_item then 1 else 0 end) as count_free_item_lines,
         sum(order_lines.quantity) as total_quantity,
         sum(order_lines.line_revenue) as total_revenue
     from order_lines
@@ -54,6 +55,7 @@ localized as (
         cast(aggregated.ordered_at as date) as ordered_date,
         {{ whole_days_between('aggregated.ordered_at', 'as_of.as_of') }} as days_before_as_of,
         aggregated.count_lines,
+        aggregated.count_free_item_lines,
         aggregated.total_quantity,
         aggregated.total_revenue
     from aggregated
@@ -80,6 +82,7 @@ final as (
         ordered_date,
         days_before_as_of,
         count_lines,
+        count_free_item_lines,
         total_quantity,
         total_revenue
     from localized

@@ -1,18 +1,12 @@
 {#- One row per session: when and where it started (UTC and the person's local time), how
-    long it lasted and what happened in it.
-
-    A session does not depend on as_of (int_user_days_aggregated counts its day), so the
-    table is incremental (delete+insert on session_id; a full table on plain Spark, see
-    event_table_config), like int_user_hours_aggregated: a build recomputes the sessions
-    holding events that int_events_sessionized wrote since this table's newest row, and the
-    stored sessions whose event count no longer matches (events re-stitched away, a person
-    re-sessionized, events deleted upstream). A session left without events is written with
-    count_events = 0 and deleted by the post-hook. -#}
+    long it lasted and what happened in it. Incremental on session_id (changed_groups): the
+    sessions with newly written events and those whose event count changed; an emptied one is
+    deleted by the post-hook. docs/incremental.md -#}
 {{ config(
     unique_key='session_id',
     on_schema_change='fail',
     post_hook=[
-        "{{ delete_rows(this, 'count_events = 0') if is_incremental() else 'select 1' }}",
+        "{{ incremental_delete('count_events = 0') }}",
     ],
     **event_table_config()
 ) }}

@@ -1,15 +1,7 @@
-{#-
-    One row per person per day, where a day is counted back from as_of: day 0 is the 24 hours
-    that end at as_of (as_of - 1 day < t <= as_of), day 1 the 24 hours before, and so on.
-    "In the last N days" is then exactly days_before_as_of < N, so features and rules read
-    this small table instead of events.
-
-    The buckets move with as_of (to the second with as_of 'latest'), so this table is rebuilt
-    on every build, but not from every event: int_user_hours_aggregated (incremental) holds
-    each person's hours, and every hour lies wholly inside one bucket except the hour of day
-    that as_of falls in, which is split at as_of's time of day. Those hours are taken event by
-    event; all others are rolled up from their hour rows (activity_measures).
--#}
+{#- One row per person per day counted back from as_of (day 0: as_of - 1 day < t <= as_of),
+    so "in the last N days" is days_before_as_of < N. Rebuilt every build from the stored hours
+    of int_user_hours_aggregated, reading single events only for the hour of day as_of
+    splits: docs/incremental.md. -#}
 
 with
 

@@ -1,21 +1,12 @@
-{#- One row per person and UTC hour with events: the activity measures of that hour
-    (activity_measures). An hour does not depend on as_of, so this table is incremental and
-    int_user_days_aggregated rolls hours up into the day buckets of whatever as_of the build
-    has, reading single events only for the one hour of day that as_of splits.
-
-    Incremental (delete+insert on person and hour; a full table on plain Spark, see
-    event_table_config). A build recomputes the hours that changed:
-    - hours with events that int_events_sessionized wrote since this table's newest row
-      (new days, late events, events re-stitched to a person: sessionized_at);
-    - stored hours whose event count no longer matches (events re-stitched away from the
-      person, or deleted upstream).
-    An hour left without events is written with count_events = 0 and deleted by the
-    post-hook, so the table equals a full refresh. -#}
+{#- One row per person and UTC hour with events: that hour's activity_measures. An hour does
+    not depend on as_of, so the table is incremental (changed_groups): hours with newly written
+    events and those whose event count changed; an emptied hour is deleted by the post-hook.
+    docs/incremental.md -#}
 {{ config(
     unique_key=['user_id', 'hour_started_at'],
     on_schema_change='fail',
     post_hook=[
-        "{{ delete_rows(this, 'count_events = 0') if is_incremental() else 'select 1' }}",
+        "{{ incremental_delete('count_events = 0') }}",
     ],
     **event_table_config()
 ) }}

@@ -4,14 +4,21 @@ Pure functions over pandas/numpy; no dbt imports. The dbt Python models in
 ``models/marts/ml/`` read their config and ``user_features`` and call :func:`select_model`,
 :func:`assign_clusters` and :func:`profile_clusters`.
 
+Persons are first put in a lifecycle stage (dormant, browsers, buyers; :func:`lifecycle_stages`)
+and behaviour is clustered within each stage. Each stage takes the largest number of clusters
+whose every cluster is stable under subsampling (mean Jaccard, Hennig's criterion) and holds at
+least ``min_cluster_share`` of the eligible persons (:func:`choose_k`; the reasoning and the
+measurements are in docs/decisions/0002-cluster-selection.md).
+
 Everything random is seeded by ``ClusteringConfig.seed``: the same data and config give the
 same clusters, the same labels and the same coordinates.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +35,13 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 ALGORITHMS = ("kmeans", "gmm", "hdbscan", "dbscan", "agglomerative")
+#: Lifecycle stages, in the order their clusters are numbered on ties; ``all`` when off.
+STAGES = ("dormant", "browsers", "buyers")
+#: Columns of user_features the stages are read from.
+STAGE_COLUMNS = ("recency_days", "count_orders_90d")
+#: The label of a stage that is one cluster, and the noun of its typical cluster.
+STAGE_WORDS = {"dormant": ("Dormant", "dormant"), "browsers": ("Browsers", "browsers"),
+               "buyers": ("Buyers", "buyers"), "all": ("Everyone", "customers")}
 #: Algorithms that take a number of clusters (and so a k range to select from).
 K_ALGORITHMS = ("kmeans", "gmm", "agglomerative")
 
@@ -68,6 +82,8 @@ TRAIT_WORDS: dict[str, tuple[str, str]] = {
     "share_orders_morning_90d": ("Morning buyers", "Buy later in the day"),
     "share_sessions_evening_30d": ("Evening browsers", "Daytime browsers"),
 }
+#: Within a stage everyone is active, so a high recency is lapsing, not dormant.
+STAGE_TRAIT_WORDS = {**TRAIT_WORDS, "recency_days": ("Lapsing", "Recently active")}
 
 
 class ClusteringError(ValueError):
@@ -83,10 +99,16 @@ class ClusteringConfig:
     algorithm: str = "kmeans"
     k_min: int = 2
     k_max: int = 10
-    silhouette_tolerance: float = 0.10
+    lifecycle_stages: bool = True
+    dormant_days: int = 30
+    cluster_dormant: bool = False
+    min_cluster_share: float = 0.01
+    stability_threshold: float = 0.75
+    stability_resamples: int = 5
+    stability_share: float = 0.8
     silhouette_sample_size: int = 5_000
-    selection_sample_size: int = 20_000
-    selection_n_init: int = 1
+    selection_sample_size: int = 10_000
+    selection_n_init: int = 2
     fit_sample_size: int = 50_000
     minibatch_threshold: int = 200_000
     min_cluster_size: int = 50
@@ -111,8 +133,11 @@ class ClusteringConfig:
                 kwargs[name] = tuple(value)  # type: ignore[arg-type]
             elif name in ("algorithm",):
                 kwargs[name] = str(value).lower()
-            elif name in ("silhouette_tolerance", "dbscan_eps"):
+            elif name in ("min_cluster_share", "stability_threshold", "stability_share",
+                          "dbscan_eps"):
                 kwargs[name] = float(value)  # type: ignore[arg-type]
+            elif name in ("lifecycle_stages", "cluster_dormant"):
+                kwargs[name] = _as_bool(name, value)
             else:
                 kwargs[name] = int(value)  # type: ignore[call-overload]
         config = cls(**kwargs)  # type: ignore[arg-type]
@@ -127,9 +152,17 @@ class ClusteringConfig:
             raise ClusteringError(f"k_min must be at least 2, got {self.k_min}")
         if self.k_min > self.k_max:
             raise ClusteringError(f"k_min ({self.k_min}) is greater than k_max ({self.k_max})")
-        if not 0 <= self.silhouette_tolerance < 1:
+        for name in ("min_cluster_share", "stability_threshold"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ClusteringError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if not 0.1 <= self.stability_share < 1:
             raise ClusteringError(
-                f"silhouette_tolerance must be in [0, 1), got {self.silhouette_tolerance}")
+                f"stability_share must be in [0.1, 1), got {self.stability_share}")
+        if self.stability_resamples < 2:
+            raise ClusteringError(
+                f"stability_resamples must be at least 2, got {self.stability_resamples}")
+        if self.dormant_days < 1:
+            raise ClusteringError(f"dormant_days must be at least 1, got {self.dormant_days}")
         if not self.features:
             raise ClusteringError("no clustering features configured")
         stray = sorted(set(self.log_features) - set(self.features))
@@ -141,6 +174,17 @@ class ClusteringConfig:
         if self.selection_n_init < 1:
             raise ClusteringError(
                 f"selection_n_init must be at least 1, got {self.selection_n_init}")
+
+
+def _as_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ClusteringError(f"{name} must be true or false, got {value!r}")
 
 
 def to_pandas(relation) -> pd.DataFrame:
@@ -165,6 +209,13 @@ def required_columns(available: Sequence[str], config: ClusteringConfig) -> list
             f"feature(s) {missing} are not columns of user_features; available: "
             f"{sorted(c for c in available if c != 'user_id')}")
     extra = ["as_of"] if "as_of" in available else []
+    if config.lifecycle_stages:
+        missing = [c for c in STAGE_COLUMNS if c not in available]
+        if missing:
+            raise ClusteringError(
+                f"lifecycle stages need the column(s) {missing} of user_features; set "
+                "lifecycle_stages: false to cluster everyone together")
+        extra += [c for c in STAGE_COLUMNS if c not in config.features]
     return ["user_id", *extra, *config.features]
 
 
@@ -178,12 +229,39 @@ class Prepared:
     mean: np.ndarray
     scale: np.ndarray
     features: tuple[str, ...]
+    #: lifecycle stage per person (all ``"all"`` when stages are off)
+    stages: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    #: features left out because they are constant over the eligible persons
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def warning(self) -> str | None:
+        """What clustering_quality and data_quality report about the features, if anything."""
+        if not self.dropped:
+            return None
+        return ("constant over the eligible persons, left out of the clustering: "
+                + ", ".join(self.dropped))
+
+
+def lifecycle_stages(frame: pd.DataFrame, config: ClusteringConfig) -> np.ndarray:
+    """The lifecycle stage of each row: ``dormant`` without activity in the last
+    ``dormant_days`` (a null recency included), else ``buyers`` with a completed order in the
+    last 90 days, else ``browsers``. Every row is ``all`` when stages are off."""
+    if not config.lifecycle_stages:
+        return np.full(len(frame), "all", dtype=object)
+    recency = frame["recency_days"].astype("float64").to_numpy()
+    orders = frame["count_orders_90d"].astype("float64").fillna(0.0).to_numpy()
+    dormant = np.isnan(recency) | (recency >= config.dormant_days)
+    return np.where(dormant, "dormant", np.where(orders > 0, "buyers", "browsers")).astype(object)
 
 
 def prepare(frame: pd.DataFrame, config: ClusteringConfig) -> Prepared:
-    """Check the features, log-transform the heavy-tailed ones, standardise.
+    """Check the features, log-transform the heavy-tailed ones, standardise, and put each
+    person in a lifecycle stage.
 
     Nulls (a share without orders, a recency without activity) become 0 before scaling.
+    Features constant over the eligible persons carry no information: they are left out and
+    named in :attr:`Prepared.warning`; fewer than two usable features is an error.
     """
     missing = [f for f in config.features if f not in frame.columns]
     if missing:
@@ -204,13 +282,20 @@ def prepare(frame: pd.DataFrame, config: ClusteringConfig) -> Prepared:
     mean = values.mean(axis=0) if len(values) else np.zeros(len(config.features))
     scale = values.std(axis=0) if len(values) else np.ones(len(config.features))
     constant = [name for name, s in zip(config.features, scale, strict=True) if s == 0]
-    if constant and len(values):
+    keep = [name not in constant for name in config.features]
+    used = tuple(name for name, k in zip(config.features, keep, strict=True) if k)
+    if len(values) and len(used) < 2:
         raise ClusteringError(
-            f"feature(s) {constant} are constant over the eligible persons; drop them from "
-            "the clustering features or widen the eligibility")
-    matrix = (values - mean) / scale
-    return Prepared(frame["user_id"].to_numpy(), matrix, original, mean, scale,
-                    tuple(config.features))
+            f"only {len(used)} of the clustering features vary over the eligible persons "
+            f"(constant: {constant}); at least two are needed: add features or widen the "
+            "eligibility")
+    if not len(values):
+        used, keep, constant = tuple(config.features), [True] * len(config.features), []
+    keep_index = np.flatnonzero(keep)
+    matrix = (values[:, keep_index] - mean[keep_index]) / scale[keep_index]
+    return Prepared(frame["user_id"].to_numpy(), matrix, original[list(used)],
+                    mean[keep_index], scale[keep_index], used,
+                    lifecycle_stages(frame, config), tuple(constant))
 
 
 def _sample(n: int, size: int, seed: int) -> np.ndarray:
@@ -285,29 +370,75 @@ def _nearest(matrix: np.ndarray, centroids: np.ndarray, chunk: int = 200_000) ->
     return out
 
 
-def choose_k(candidates: pd.DataFrame, tolerance: float) -> tuple[int, str, list[str]]:
-    """The selection rule: the fewest clusters whose silhouette is within ``tolerance``
-    (relative) of the best. Returns the chosen k, why, and a verdict per candidate row."""
-    scored = candidates.dropna(subset=["silhouette"])
-    if scored.empty:
-        raise ClusteringError("no candidate produced two or more clusters on the sample")
-    best = float(scored["silhouette"].max())
-    floor = best - tolerance * abs(best)
-    chosen = int(scored.loc[scored["silhouette"] >= floor, "k"].min())
-    best_k = int(scored.loc[scored["silhouette"].idxmax(), "k"])
-    reason = (f"fewest clusters with silhouette within {tolerance:.0%} of the best "
-              f"({best:.3f} at k={best_k})")
+def choose_k(candidates: pd.DataFrame, min_share: float, threshold: float
+             ) -> tuple[int, str, list[str]]:
+    """The selection rule for one stage: the largest k whose every cluster is stable (mean
+    Jaccard under subsampling at least ``threshold``) and holds at least ``min_share`` of
+    the eligible persons; one cluster when no k qualifies. ``candidates`` has k,
+    min_stability and smallest_cluster_share (k = 1 may be among them). Returns the chosen
+    k, why, and a verdict per candidate row."""
+    split = candidates[candidates["k"] > 1]
+    stable = split["min_stability"] >= threshold
+    big = split["smallest_cluster_share"] >= min_share
+    admissible = split.loc[stable & big, "k"]
+    if admissible.empty:
+        chosen = 1
+        reason = (f"one cluster: no split has every cluster stable (Jaccard >= {threshold:.2f})"
+                  f" and at least {min_share:.1%} of the eligible persons")
+    else:
+        chosen = int(admissible.max())
+        reason = (f"most clusters with every cluster stable (Jaccard >= {threshold:.2f}) "
+                  f"and at least {min_share:.1%} of the eligible persons")
     verdicts = []
-    for k, silhouette in zip(candidates["k"], candidates["silhouette"], strict=True):
-        if k == chosen:
+    for row in candidates.itertuples(index=False):
+        if row.k == chosen:
             verdicts.append(reason)
-        elif pd.isna(silhouette):
+        elif row.k == 1:
+            verdicts.append("a split qualifies")
+        elif pd.isna(row.min_stability):
             verdicts.append("fewer than two clusters on the sample")
-        elif silhouette >= floor:
-            verdicts.append("within tolerance, but more clusters")
+        elif row.min_stability < threshold:
+            verdicts.append(f"a cluster is unstable (Jaccard {row.min_stability:.2f})")
+        elif row.smallest_cluster_share < min_share:
+            verdicts.append(f"a cluster is too small ({row.smallest_cluster_share:.1%})")
         else:
-            verdicts.append("silhouette below the tolerance")
+            verdicts.append("qualifies, but fewer clusters")
     return chosen, reason, verdicts
+
+
+def cluster_stability(matrix: np.ndarray, labels: np.ndarray, k: int | None,
+                      config: ClusteringConfig) -> np.ndarray:
+    """Per cluster of ``labels`` (fitted on ``matrix``), the mean Jaccard similarity with its
+    best-matching cluster when the model is fitted again on random subsamples of
+    ``stability_share`` of the rows (Hennig 2007, "subsetting"): 1 reproduces exactly,
+    below 0.6 is noise, at least 0.75 is the usual bar for a real cluster."""
+    ids = np.unique(labels)
+    n = len(matrix)
+    size = max(int(round(config.stability_share * n)), 2)
+    rng = np.random.default_rng(config.seed + 100)
+    totals = np.zeros(len(ids))
+    for b in range(config.stability_resamples):
+        rows = np.sort(rng.choice(n, size, replace=False))
+        refit = replace_seed(config, config.seed + 101 + b)
+        again, _, _ = _fit_predict(matrix[rows], config.algorithm, k, refit,
+                                   config.selection_n_init)
+        original = labels[rows]
+        again_ids = np.unique(again)
+        for position, c in enumerate(ids):
+            mine = original == c
+            best = 0.0
+            for d in again_ids:
+                theirs = again == d
+                union = np.count_nonzero(mine | theirs)
+                if union:
+                    best = max(best, np.count_nonzero(mine & theirs) / union)
+            totals[position] += best
+    return totals / config.stability_resamples
+
+
+def replace_seed(config: ClusteringConfig, seed: int) -> ClusteringConfig:
+    """The same config with another seed (a refit that starts elsewhere)."""
+    return replace(config, seed=seed)
 
 
 def silhouettes(x: np.ndarray, label_sets: Sequence[np.ndarray],
@@ -358,63 +489,116 @@ def silhouettes(x: np.ndarray, label_sets: Sequence[np.ndarray],
 
 @dataclass(frozen=True)
 class Selection:
-    """Every candidate's quality, and the chosen one."""
+    """Every candidate's quality, per stage, and the number of clusters chosen per stage."""
 
     candidates: pd.DataFrame
-    chosen_k: int
-    reason: str
+    chosen: dict[str, int]
+
+    @property
+    def chosen_k(self) -> int:
+        """Clusters over all stages."""
+        return sum(self.chosen.values())
+
+
+def stage_matrix(prepared: Prepared, stage: str) -> np.ndarray:
+    """The stage's rows, standardised within the stage, on the features that vary there."""
+    block = prepared.matrix[prepared.stages == stage]
+    scale = block.std(axis=0) if len(block) else np.ones(block.shape[1])
+    varies = scale > 1e-12
+    return (block[:, varies] - block[:, varies].mean(axis=0)) / scale[varies]
+
+
+def _stage_order(prepared: Prepared) -> list[str]:
+    present = set(prepared.stages)
+    return [s for s in (*STAGES, "all") if s in present]
 
 
 def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
-    """Fit each candidate k, score it, and choose.
+    """Fit and score each candidate k within each lifecycle stage, and choose per stage.
 
-    Candidates are fitted on a seeded sample of at most ``selection_sample_size`` persons
-    (all of them when fewer; never more than ``fit_sample_size``, never fewer than the
-    silhouette sample); silhouette, Davies-Bouldin and Calinski-Harabasz are computed on a
-    seeded sub-sample of at most ``silhouette_sample_size`` rows; k-means and GMM candidates
-    start ``selection_n_init`` times (scikit-learn's own default for k-means++ is once), the
-    final fit of the chosen k more often. The chosen k is the fewest clusters whose
-    silhouette is within ``silhouette_tolerance`` (relative) of the best.
+    Candidates are fitted on a seeded sample of at most ``selection_sample_size`` persons of
+    the stage; silhouette, Davies-Bouldin and Calinski-Harabasz are computed on a seeded
+    sub-sample of at most ``silhouette_sample_size`` rows; each cluster's stability is its
+    mean Jaccard over ``stability_resamples`` refits on subsamples (:func:`cluster_stability`).
+    The dormant stage is one cluster unless ``cluster_dormant``. :func:`choose_k` chooses.
     """
     n = len(prepared.matrix)
-    k_values = (list(range(config.k_min, config.k_max + 1))
-                if config.algorithm in K_ALGORITHMS else [None])
-    needed = max(k for k in k_values) if k_values[0] is not None else 2
-    if n < max(needed, 2) or n < 3:
-        raise ClusteringError(
-            f"only {n} eligible person(s) for up to {needed} clusters; lower k_max or widen "
-            "the eligibility")
-    # candidates are fitted on a seeded sample and scored on a sub-sample of it: choosing k
-    # does not need every person, only the final fit (assign_clusters) does
+    if n < 3:
+        raise ClusteringError(f"only {n} eligible person(s); at least 3 are needed to cluster")
+    min_size = max(int(np.ceil(config.min_cluster_share * n)), 2)
+    records: list[dict] = []
+    chosen: dict[str, int] = {}
+    for stage in _stage_order(prepared):
+        stage_records = _stage_candidates(prepared, stage, config, min_size)
+        frame = pd.DataFrame(stage_records)
+        if stage == "dormant" and not config.cluster_dormant:
+            k, verdicts = 1, ["one cluster: the dormant stage is not split (cluster_dormant "
+                              "false); RFM tells its persons apart by value"]
+        elif len(frame) == 1:
+            k, verdicts = 1, [f"one cluster: too few persons for two clusters of {min_size}"]
+        else:
+            k, _, verdicts = choose_k(frame, config.min_cluster_share,
+                                      config.stability_threshold)
+        chosen[stage] = k
+        for record, verdict in zip(stage_records, verdicts, strict=True):
+            record["is_chosen"] = record["k"] == k
+            record["reason"] = verdict
+        records.extend(stage_records)
+    candidates = pd.DataFrame(records)
+    candidates["algorithm"] = config.algorithm
+    candidates["warning"] = prepared.warning
+    return Selection(candidates, chosen)
+
+
+def _stage_candidates(prepared: Prepared, stage: str, config: ClusteringConfig,
+                      min_size: int) -> list[dict]:
+    n_eligible = len(prepared.matrix)
+    matrix_all = stage_matrix(prepared, stage)
+    n = len(matrix_all)
+    base = {"stage": stage, "count_stage": n}
+    one = {**base, "k": 1, "clusters_found": 1, "silhouette": np.nan,
+           "davies_bouldin": np.nan, "calinski_harabasz": np.nan,
+           "smallest_cluster_share": n / n_eligible, "min_stability": 1.0,
+           "mean_stability": 1.0, "sample_size": n}
+    splittable = (stage != "dormant" or config.cluster_dormant) and n >= 2 * min_size \
+        and matrix_all.shape[1] >= 1
+    if not splittable:
+        return [one]
+    if config.algorithm in K_ALGORITHMS:
+        k_values: list[int | None] = [k for k in range(config.k_min, config.k_max + 1)
+                                      if k * min_size <= n]
+    else:
+        k_values = [None]
+    if not k_values:
+        return [one]
     fit_rows = _sample(n, max(min(config.selection_sample_size, config.fit_sample_size),
                               config.silhouette_sample_size), config.seed + 3)
-    matrix = prepared.matrix[fit_rows]
+    matrix = matrix_all[fit_rows]
     rows = _sample(len(matrix), config.silhouette_sample_size, config.seed + 1)
     x = matrix[rows]
-    records, scored = [], []
+    records, scored = [one], []
     for k in k_values:
         labels, _, _ = _fit_predict(matrix, config.algorithm, k, config,
                                     config.selection_n_init)
         sample_labels = labels[rows]
         found = len(set(labels))
-        record = {"k": k or found, "clusters_found": found, "silhouette": np.nan,
-                  "davies_bouldin": np.nan, "calinski_harabasz": np.nan}
+        stability = cluster_stability(matrix, labels, k, config)
+        sizes = np.bincount(np.unique(labels, return_inverse=True)[1])
+        record = {**base, "k": k or found, "clusters_found": found, "silhouette": np.nan,
+                  "davies_bouldin": np.nan, "calinski_harabasz": np.nan,
+                  # the sample's smallest cluster, scaled to the stage and then to everyone
+                  "smallest_cluster_share": float(sizes.min() / len(matrix) * n / n_eligible),
+                  "min_stability": float(stability.min()),
+                  "mean_stability": float(stability.mean()), "sample_size": len(rows)}
         if len(set(sample_labels)) >= 2:
             record["davies_bouldin"] = float(davies_bouldin_score(x, sample_labels))
             record["calinski_harabasz"] = float(calinski_harabasz_score(x, sample_labels))
             scored.append((len(records), sample_labels))
         records.append(record)
-    # every candidate's silhouette from one pass over the sample's pairwise distances
     for (index, _), value in zip(scored, silhouettes(x, [lab for _, lab in scored]),
                                  strict=True):
         records[index]["silhouette"] = value
-    candidates = pd.DataFrame(records)
-    chosen, reason, verdicts = choose_k(candidates, config.silhouette_tolerance)
-    candidates["algorithm"] = config.algorithm
-    candidates["sample_size"] = len(rows)
-    candidates["is_chosen"] = candidates["k"] == chosen
-    candidates["reason"] = verdicts
-    return Selection(candidates, chosen, reason)
+    return records
 
 
 @dataclass(frozen=True)
@@ -423,23 +607,54 @@ class Assignment:
 
     frame: pd.DataFrame  # user_id, cluster_index, distance_to_centroid, probability, pca_x, pca_y
     centroids: np.ndarray
+    #: lifecycle stage of each cluster
+    cluster_stages: tuple[str, ...] = ()
+    #: each cluster's mean z-scores within its stage (what sets it apart there)
+    stage_centroids: np.ndarray | None = None
 
 
-def assign_clusters(prepared: Prepared, k: int, config: ClusteringConfig) -> Assignment:
-    """Fit the chosen model on everyone eligible and place every person."""
-    labels, centroids, model = _fit_predict(prepared.matrix, config.algorithm, k, config)
+def assign_clusters(prepared: Prepared, chosen: Mapping[str, int] | int,
+                    config: ClusteringConfig) -> Assignment:
+    """Fit the chosen model of each stage on all of its persons and place every person.
+
+    ``chosen`` maps stage to clusters (an int when there is one stage). Clusters are
+    numbered over all stages by size, largest first."""
+    stages = _stage_order(prepared)
+    if isinstance(chosen, int | np.integer):
+        if len(stages) != 1:
+            raise ClusteringError(f"one k for {len(stages)} stages: pass k per stage")
+        chosen = {stages[0]: int(chosen)}
+    labels = np.empty(len(prepared.matrix), dtype=np.int64)
+    probability = np.full(len(prepared.matrix), np.nan)
+    cluster_stages: list[str] = []
+    offset = 0
+    for stage in stages:
+        members = np.flatnonzero(prepared.stages == stage)
+        k = int(chosen.get(stage, 1))
+        if k <= 1:
+            local = np.zeros(len(members), dtype=np.int64)
+        else:
+            local, _, model = _fit_predict(stage_matrix(prepared, stage), config.algorithm,
+                                           k, config)
+            local = np.unique(local, return_inverse=True)[1]
+            if isinstance(model, GaussianMixture):
+                probability[members] = model.predict_proba(
+                    stage_matrix(prepared, stage)).max(axis=1)
+        labels[members] = local + offset
+        found = int(local.max()) + 1 if len(local) else 0
+        cluster_stages.extend([stage] * found)
+        offset += found
     # renumber clusters by size (largest first), so numbering does not depend on the solver
-    sizes = np.bincount(labels, minlength=len(centroids))
+    sizes = np.bincount(labels, minlength=offset)
     order = np.lexsort((np.arange(len(sizes)), -sizes))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     labels = rank[labels]
-    centroids = centroids[order]
+    cluster_stages = [cluster_stages[i] for i in order]
+    centroids = np.vstack([prepared.matrix[labels == c].mean(axis=0) for c in range(offset)])
+    stage_centroids = np.vstack([
+        _within_stage(prepared, cluster_stages[c], labels == c) for c in range(offset)])
     distance = np.sqrt(((prepared.matrix - centroids[labels]) ** 2).sum(axis=1))
-    if isinstance(model, GaussianMixture):
-        probability = model.predict_proba(prepared.matrix).max(axis=1)
-    else:
-        probability = np.full(len(labels), np.nan)
     fit_rows = _sample(len(prepared.matrix), config.fit_sample_size, config.seed + 2)
     pca = PCA(n_components=2, random_state=config.seed).fit(prepared.matrix[fit_rows])
     coords = pca.transform(prepared.matrix)
@@ -449,23 +664,40 @@ def assign_clusters(prepared: Prepared, k: int, config: ClusteringConfig) -> Ass
     frame = pd.DataFrame({
         "user_id": prepared.user_ids,
         "cluster_index": labels.astype(np.int64),
+        "lifecycle_stage": prepared.stages.astype(str),
         "distance_to_centroid": distance,
         "membership_probability": probability,
         "pca_x": coords[:, 0],
         "pca_y": coords[:, 1],
     })
-    return Assignment(frame, centroids)
+    return Assignment(frame, centroids, tuple(cluster_stages), stage_centroids)
+
+
+def _within_stage(prepared: Prepared, stage: str, members: np.ndarray) -> np.ndarray:
+    block = prepared.matrix[prepared.stages == stage]
+    scale = block.std(axis=0)
+    scale[scale < 1e-12] = np.inf  # a feature constant in the stage sets no cluster apart
+    return (prepared.matrix[members].mean(axis=0) - block.mean(axis=0)) / scale
 
 
 def label_clusters(centroids: np.ndarray, features: Sequence[str],
-                   threshold: float = 0.25) -> list[str]:
+                   threshold: float = 0.25, stages: Sequence[str] | None = None,
+                   stage_centroids: np.ndarray | None = None) -> list[str]:
     """A readable, unique label per cluster from its dominant traits.
 
     Each cluster's traits are its features ranked by |mean z-score|; clusters take their
     strongest unused trait word, strongest first. A cluster with no trait above ``threshold``
     is "Average customers"; when a word is taken, the next trait is used, and as a last resort
     the second trait is appended.
+
+    With ``stages`` (one per cluster) the traits are ``stage_centroids``, the z-scores
+    within the cluster's stage, so a label says what sets the cluster apart from its stage
+    (threshold 0.5): a stage that is one cluster is named for the stage ("Dormant"), others
+    are "Buyers: morning buyers", and the cluster without a trait of its own is
+    "Buyers: typical".
     """
+    if stages is not None and stage_centroids is not None:
+        return _stage_labels(centroids, features, list(stages), stage_centroids)
     candidates = []
     for c, center in enumerate(centroids):
         for f, z in zip(features, center, strict=True):
@@ -483,6 +715,52 @@ def label_clusters(centroids: np.ndarray, features: Sequence[str],
                 continue
         labels[c] = word
         used.add(word)
+    return _fallback_labels(centroids, features, labels, used)
+
+
+def _stage_labels(centroids: np.ndarray, features: Sequence[str], stages: list[str],
+                  stage_centroids: np.ndarray, threshold: float = 0.5) -> list[str]:
+    per_stage = Counter(stages)
+    labels: dict[int, str] = {}
+    used: set[str] = set()
+    for c, stage in enumerate(stages):
+        if per_stage[stage] == 1:
+            labels[c] = STAGE_WORDS[stage][0]
+            used.add(labels[c])
+    candidates = []
+    for c, center in enumerate(stage_centroids):
+        if c in labels:
+            continue
+        for f, z in zip(features, center, strict=True):
+            words = STAGE_TRAIT_WORDS.get(f, (f"High {f}", f"Low {f}"))
+            candidates.append((abs(z), c, words[0] if z > 0 else words[1]))
+    candidates.sort(key=lambda t: (-t[0], t[1], t[2]))
+    for strength, c, word in candidates:
+        if c in labels:
+            continue
+        word = f"{STAGE_WORDS[stages[c]][0]}: {'typical' if strength < threshold else word.lower()}"
+        if word in used:
+            continue
+        labels[c] = word
+        used.add(word)
+    for c in range(len(stages)):
+        if c not in labels:
+            # every single trait is taken: the two strongest together, then a number
+            ranked = sorted(zip(features, stage_centroids[c], strict=True),
+                            key=lambda t: -abs(t[1]))[:2]
+            words = [STAGE_TRAIT_WORDS.get(f, (f"High {f}", f"Low {f}"))[0 if z > 0 else 1]
+                     for f, z in ranked]
+            word = f"{STAGE_WORDS[stages[c]][0]}: " + ", ".join(w.lower() for w in words)
+            candidate, suffix = word, 2
+            while candidate in used:
+                candidate, suffix = f"{word} ({suffix})", suffix + 1
+            labels[c] = candidate
+            used.add(candidate)
+    return [labels[c] for c in range(len(stages))]
+
+
+def _fallback_labels(centroids: np.ndarray, features: Sequence[str], labels: dict[int, str],
+                     used: set[str]) -> list[str]:
     for c in range(len(centroids)):
         if c not in labels:
             ranked = sorted(zip(features, centroids[c], strict=True), key=lambda t: -abs(t[1]))
@@ -503,17 +781,25 @@ def label_clusters(centroids: np.ndarray, features: Sequence[str],
 
 def match_previous(centroids: np.ndarray, previous: np.ndarray | None,
                    previous_labels: Sequence[str] | None,
-                   max_distance: float = 1.0) -> list[str | None]:
+                   max_distance: float = 1.0, stages: Sequence[str] | None = None,
+                   previous_stages: Sequence[str] | None = None) -> list[str | None]:
     """For each new centroid, the label of the previous build's cluster it matches.
 
     Pairs are matched by minimum total distance (Hungarian); a pair further apart than
-    ``max_distance`` (in z units) is no match. Unmatched clusters get None.
+    ``max_distance`` (in z units), or of another lifecycle stage, is no match. Unmatched
+    clusters get None. Previous clusters of unknown stage never match staged ones.
     """
     if previous is None or previous_labels is None or len(previous) == 0:
+        return [None] * len(centroids)
+    staged = stages is not None and set(stages) != {"all"}
+    if staged and previous_stages is None:
         return [None] * len(centroids)
     from scipy.optimize import linear_sum_assignment
 
     cost = np.sqrt(((centroids[:, None, :] - previous[None, :, :]) ** 2).sum(axis=2))
+    if staged:
+        other = np.array(stages)[:, None] != np.array(previous_stages)[None, :]
+        cost[other] = max_distance * 1e6
     rows, cols = linear_sum_assignment(cost)
     out: list[str | None] = [None] * len(centroids)
     for r, c in zip(rows, cols, strict=True):
@@ -524,10 +810,19 @@ def match_previous(centroids: np.ndarray, previous: np.ndarray | None,
 
 def final_labels(centroids: np.ndarray, features: Sequence[str],
                  previous: np.ndarray | None = None,
-                 previous_labels: Sequence[str] | None = None) -> list[str]:
-    """Labels carried over from matched previous clusters, fresh unique ones elsewhere."""
-    carried = match_previous(centroids, previous, previous_labels)
-    fresh = label_clusters(centroids, features)
+                 previous_labels: Sequence[str] | None = None,
+                 assignment: Assignment | None = None,
+                 previous_stages: Sequence[str] | None = None) -> list[str]:
+    """Labels carried over from matched previous clusters of the same stage, fresh unique
+    ones elsewhere (within-stage traits when ``assignment`` has stages)."""
+    stages = assignment.cluster_stages if assignment is not None else None
+    carried = match_previous(centroids, previous, previous_labels, stages=stages or None,
+                             previous_stages=previous_stages)
+    if assignment is not None and assignment.cluster_stages:
+        fresh = label_clusters(centroids, features, stages=assignment.cluster_stages,
+                               stage_centroids=assignment.stage_centroids)
+    else:
+        fresh = label_clusters(centroids, features)
     used = {label for label in carried if label}
     out = []
     for carried_label, fresh_label in zip(carried, fresh, strict=True):
@@ -556,13 +851,16 @@ def profile_clusters(prepared: Prepared, clusters: pd.DataFrame) -> pd.DataFrame
     matrix = prepared.matrix[positions]
     original = prepared.original.to_numpy()[positions]
     n = len(clusters)
+    stages = (clusters["lifecycle_stage"] if "lifecycle_stage" in clusters
+              else pd.Series("all", index=clusters.index))
     rows = []
-    for (cluster_id, label), members in clusters.groupby(
-            ["cluster_id", "cluster_label"], sort=True).indices.items():
+    for (cluster_id, label, stage), members in clusters.assign(lifecycle_stage=stages).groupby(
+            ["cluster_id", "cluster_label", "lifecycle_stage"], sort=True).indices.items():
         for i, feature in enumerate(prepared.features):
             rows.append({
                 "cluster_id": int(cluster_id),
                 "cluster_label": label,
+                "lifecycle_stage": stage,
                 "count_members": len(members),
                 "share_of_eligible": len(members) / n,
                 "feature": feature,
@@ -574,25 +872,60 @@ def profile_clusters(prepared: Prepared, clusters: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def previous_centroids(connection, relation: str, features: Sequence[str]
-                       ) -> tuple[np.ndarray | None, list[str] | None]:
-    """Centroids (mean z per feature) and labels of the previous build's cluster_profiles,
-    read through a DuckDB connection (see :func:`centroids_from_profiles`)."""
+Previous = tuple[np.ndarray | None, list[str] | None, list[str] | None]
+
+
+def previous_centroids(connection, relation: str, features: Sequence[str]) -> Previous:
+    """Centroids (mean z per feature), labels and stages of the previous build's
+    cluster_profiles, read through a DuckDB connection (see :func:`centroids_from_profiles`)."""
     try:
-        frame = connection.execute(
-            f"select cluster_label, feature, mean_z from {relation}").df()
+        frame = connection.execute(f"select * from {relation}").df()
     except Exception:  # noqa: BLE001 - no previous build (table missing) is the normal case
-        return None, None
+        return None, None, None
     return centroids_from_profiles(frame, features)
 
 
-def centroids_from_profiles(frame: pd.DataFrame | None, features: Sequence[str]
-                            ) -> tuple[np.ndarray | None, list[str] | None]:
-    """Centroids (mean z per feature) and labels from cluster_profiles rows (cluster_label,
-    feature, mean_z). Returns (None, None) on the first build (no rows), or when the previous
-    build used other features."""
+def centroids_from_profiles(frame: pd.DataFrame | None, features: Sequence[str]) -> Previous:
+    """Centroids (mean z per feature), labels and lifecycle stages (None when the profiles
+    have none) from cluster_profiles rows. All None on the first build (no rows), or when the
+    previous build used other features."""
     if frame is None or frame.empty or set(frame["feature"]) != set(features):
-        return None, None
-    wide = frame.pivot_table(index="cluster_label", columns="feature", values="mean_z")
+        return None, None, None
+    stage = "lifecycle_stage" in frame.columns
+    index = ["lifecycle_stage", "cluster_label"] if stage else ["cluster_label"]
+    wide = frame.pivot_table(index=index, columns="feature", values="mean_z")
     wide = wide[list(features)]
-    return wide.to_numpy(), list(wide.index)
+    if stage:
+        return (wide.to_numpy(), [label for _, label in wide.index],
+                [stage for stage, _ in wide.index])
+    return wide.to_numpy(), list(wide.index), None
+
+
+def quality_table(prepared: Prepared, config: ClusteringConfig, as_of: object) -> pd.DataFrame:
+    """clustering_quality: every stage's candidates, with the eligible count and as_of."""
+    quality = select_model(prepared, config).candidates
+    quality["count_eligible"] = len(prepared.matrix)
+    quality["as_of"] = as_of
+    return quality
+
+
+def chosen_per_stage(quality: pd.DataFrame) -> dict[str, int]:
+    """The k each stage chose, from clustering_quality's rows."""
+    chosen = quality.loc[quality["is_chosen"].astype(bool), ["stage", "k"]]
+    return {str(stage): int(k) for stage, k in chosen.itertuples(index=False)}
+
+
+def clusters_table(prepared: Prepared, chosen: Mapping[str, int], config: ClusteringConfig,
+                   previous: Previous, as_of: object) -> pd.DataFrame:
+    """user_clusters: every eligible person's cluster and label (labels carried over from
+    the previous build's matching centroids, ``previous`` as :func:`previous_centroids`
+    gives it)."""
+    assignment = assign_clusters(prepared, chosen, config)
+    centroids, labels, stages = previous
+    labels = final_labels(assignment.centroids, prepared.features, centroids, labels,
+                          assignment=assignment, previous_stages=stages)
+    clusters = assignment.frame.rename(columns={"cluster_index": "cluster_id"})
+    clusters["cluster_label"] = [labels[c] for c in clusters["cluster_id"]]
+    clusters["algorithm"] = config.algorithm
+    clusters["as_of"] = as_of
+    return clusters

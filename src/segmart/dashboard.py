@@ -83,6 +83,14 @@ QUERIES: dict[str, str] = {
         group by all
         order by count_rows desc
     """,
+    "rejected_files": """
+        select source_table, split_part(detail, ': ', 2) as file,
+               split_part(detail, ': ', 1) as reason, round(observed, 1) as hours_rejected,
+               observed >= expected as is_overdue
+        from marts.data_quality
+        where check_name = 'rejected_files'
+        order by observed desc, source_table, file
+    """,
     "quality_flags": """
         select check_name, source_table, detail, observed_date, observed, expected
         from marts.data_quality
@@ -91,7 +99,7 @@ QUERIES: dict[str, str] = {
     """,
     "row_counts": """
         select source_table, raw_rows, staged_rows, duplicate_rows, rejected_rows,
-               erased_rows, reconciles
+               erased_rows, reconciles, count_rejected_files
         from marts.data_quality_row_counts
         order by source_table
     """,
@@ -230,6 +238,10 @@ def sections(frames: dict[str, pd.DataFrame]) -> list[Section]:
     body = _figure_html(fig, "chart-rejected")
     body += "<h3>Row counts (raw = staged + duplicates + rejected + erased)</h3>"
     body += _table(frames["row_counts"], "table-row-counts", "No landing tables.")
+    body += ("<h3>Rejected files (not read; their rows are not yet counted; overdue: "
+             "rejected longer than segmart_rejected_file_max_hours)</h3>")
+    body += _table(frames["rejected_files"], "table-rejected-files",
+                   "No landed file is rejected.")
     body += "<h3>Flagged checks</h3>" + _table(
         frames["quality_flags"], "table-quality-flags", "No data-quality check is flagged.")
     out.append(Section("quality", "Data quality", body))

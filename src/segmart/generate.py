@@ -13,8 +13,13 @@ in chunks, so memory stays bounded whatever ``--users`` is. The same arguments a
 the same files.
 
 Every planted archetype is built so that exactly its rule (as described in the project's
-DESIGN and README) holds for it at ``as_of``, with margins of at least an hour around every
-window edge; background persons are built so that no rule holds for them.
+docs/segments.md) holds for it at ``as_of``, with margins of at least an hour around every
+window edge. Background customers behave as real ones do: by default a share of them
+(``background_rule_share``) lapse, leave a cart behind, are new or have a busy week, and so
+fall into rules the way ordinary customers do; with ``background_rule_share=0`` no rule
+holds for any background person, which is the setting rule precision is measured on. A
+small share of order lines are free items (price zero), as gifts and samples are in real
+shops.
 """
 
 from __future__ import annotations
@@ -109,6 +114,12 @@ class Config:
     unknown_time_zone_rate: float = 0.01
     deletion_rate: float = 0.002
     late_rate: float = 0.002
+    #: share of regular customers who drift into a rule, a quarter each: they lapse (nothing
+    #: in the last 35 days), leave a cart, are new (first seen in the last days) or have a
+    #: busy week (five or six sessions)
+    background_rule_share: float = 0.2
+    #: share of order lines given away at price zero (gifts, samples, 100 %-off coupons)
+    free_item_rate: float = 0.01
     chunk_users: int = 25_000
 
     def validate(self) -> None:
@@ -119,7 +130,8 @@ class Config:
             raise ValueError("--days must be at least 40 (dormant persons are planted 35 "
                              "or more days before the end)")
         for name in ("duplicate_rate", "bad_rate", "customer_duplicate_rate", "late_rate",
-                     "unknown_time_zone_rate", "deletion_rate", "visitor_share"):
+                     "unknown_time_zone_rate", "deletion_rate", "visitor_share",
+                     "background_rule_share", "free_item_rate"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"--{name.replace('_', '-')} must be in [0, 1), got {value}")
@@ -287,8 +299,24 @@ class ChunkPlanner:
         getattr(self, f"_plan_{archetype}")(users)
 
     def _plan_regular(self, users):
-        self.history(users, self.cfg.days * 0.05, 8, buy_share=0.2, abandon_share=0.08)
-        self.recent_purchase(users)
+        # a quarter each of background_rule_share: lapsed, a cart left, new, a busy week
+        kind = np.minimum(self.rng.random(len(users)) / (self.cfg.background_rule_share / 4),
+                          4).astype(np.int64) if self.cfg.background_rule_share else \
+            np.full(len(users), 4)
+        lapsed, new = kind == 0, kind == 2
+        self.history(users[lapsed], self.cfg.days * 0.05, 35, buy_share=0.2,
+                     abandon_share=0.08)
+        self.plan("new_user", users[new])
+        active = users[~lapsed & ~new]
+        self.history(active, self.cfg.days * 0.05, 8, buy_share=0.2, abandon_share=0.08)
+        self.recent_purchase(active)
+        # a cart left in the last days: an abandoner unless the recent purchase came later
+        self._abandon(users[kind == 1], None, 1)
+        busy = users[kind == 3]
+        if len(busy):
+            who, day = self.distinct_days(busy, self.rng.integers(5, 7, len(busy)), 1, 6)
+            self.sessions.add(who, self.local_start(who, day, self.uniform(*DAYTIME, len(who))),
+                              0, self.product(len(who)))
 
     def _plan_visitor(self, users):
         counts = self.rng.integers(1, 4, len(users))
@@ -575,7 +603,7 @@ class Generator:
         events = pa.table({
             "event_id": event_ids,
             "event_type": pa.array(np.array(EVENT_TYPES)[etype]),
-            # microseconds: Spark cannot read Parquet's nanosecond timestamps (README, Spark)
+            # microseconds: Spark cannot read Parquet's nanosecond timestamps (docs/spark.md)
             "occurred_at": pa.array(occurred.astype("datetime64[us]")),
             "anonymous_id": pc.binary_join_element_wise(
                 _prefixed("a", user_global, 8), pa.array(device[sid].astype(str)), "-"),
@@ -610,6 +638,8 @@ class Generator:
         line_qty = np.where(line_number == 1, s["quantity"][buy_session][line_order],
                             rng.integers(1, 3, len(line_order)))
         ordered_at = occurred[buy_rows][line_order] + np.timedelta64(2, "s")
+        free = rng.random(len(line_order)) < self.cfg.free_item_rate
+        self.counts["orders_free_item_lines"] += int(free.sum())
         status_names = np.array(["completed", "cancelled", "refunded"])
         orders = pa.table({
             "order_id": _prefixed("o", base_seq + buy_rows[line_order], 10),
@@ -619,7 +649,7 @@ class Generator:
             "product_id": self.catalog.product_ids.take(pa.array(line_product)),
             "category": self.catalog.categories.take(pa.array(line_product)),
             "quantity": pa.array(line_qty.astype(np.int32)),
-            "unit_price": pa.array(self.catalog.prices[line_product]),
+            "unit_price": pa.array(np.where(free, 0.0, self.catalog.prices[line_product])),
             "status": pa.array(status_names[s["status"][buy_session][line_order]]),
         })
         return events, orders
@@ -818,6 +848,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                         help="share of regular customers who ask to be erased")
     parser.add_argument("--late-rate", type=float, default=0.002,
                         help="share of events that land 4-10 days after they happened")
+    parser.add_argument("--background-rule-share", type=float, default=0.2,
+                        help="share of regular customers who lapse, leave a cart, are new or "
+                             "have a busy week (0: no background person meets a rule)")
+    parser.add_argument("--free-item-rate", type=float, default=0.01,
+                        help="share of order lines given away at price zero")
     parser.add_argument("--chunk-users", type=int, default=25_000,
                         help="persons per chunk (bounds memory)")
     args = parser.parse_args(argv)
@@ -831,6 +866,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                  archetype_share=args.archetype_share, visitor_share=args.visitor_share,
                  duplicate_rate=args.duplicate_rate, bad_rate=args.bad_rate,
                  deletion_rate=args.deletion_rate, late_rate=args.late_rate,
+                 background_rule_share=args.background_rule_share,
+                 free_item_rate=args.free_item_rate,
                  chunk_users=args.chunk_users)
     try:
         cfg.validate()

@@ -17,8 +17,8 @@ order line, and the staging models decide what is valid, so the row counts of
   quantity (stock adjustments) -> 'refunded'; else 'completed'. The quantity is landed as its
   absolute value (the status carries the direction).
 - user_id = 'c' + CustomerID; lines without a customer land without one and are rejected
-  (missing_user_id); zero and negative prices land as they are and are rejected
-  (zero_unit_price, negative_unit_price).
+  (missing_user_id); prices land as they are: a zero price is a free item (staged, flagged
+  is_free_item), a negative one is rejected (negative_unit_price).
 - customers: one record per (CustomerID, Country) with updated_at = the last invoice there, so a
   customer seen in two countries is "listed twice" and the latest wins. The CRM time zone is
   the country's (UK: Europe/London); marketing consent is unknown, so false. No e-mails.
@@ -55,14 +55,10 @@ COUNTRY_TIME_ZONES = {
     # 'European Community' and 'Unspecified' name no zone: the record has none (UTC)
 }
 
-# dbt vars for a build on this data: the day after the last invoice as as_of, and clustering on
-# order features only (the clickstream features are constant zero without events)
+# dbt vars for a build on this data: the day after the last invoice as as_of; everything else
+# is the default (the clustering leaves out the clickstream features, constant without events)
 DBT_VARS = {
     "as_of": "2011-12-10 00:00:00",
-    "segmart_clustering_features": "recency_days, count_orders_lifetime, count_orders_90d, "
-                                   "total_revenue_90d, avg_order_value, share_orders_morning_90d",
-    "segmart_clustering_log_features": "count_orders_lifetime, count_orders_90d, "
-                                       "total_revenue_90d, avg_order_value",
 }
 
 SOURCE_COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",

@@ -35,13 +35,13 @@ import yaml
 
 from segmart.clustering import (
     ClusteringConfig,
-    assign_clusters,
     centroids_from_profiles,
-    final_labels,
+    chosen_per_stage,
+    clusters_table,
     prepare,
     profile_clusters,
+    quality_table,
     required_columns,
-    select_model,
 )
 
 JAVA_PACKAGE = "openjdk-17-jre-headless"
@@ -144,22 +144,12 @@ def cluster(spark, config: ClusteringConfig, eligibility: str, schema: str = "ma
     frame = features.where(eligibility).select(*columns).toPandas()
     as_of = frame["as_of"].max() if len(frame) else None
     prepared = prepare(frame, config)
-
-    quality = select_model(prepared, config).candidates
-    quality["count_eligible"] = len(frame)
-    quality["as_of"] = as_of
-    chosen = int(quality.loc[quality["is_chosen"], "k"].iloc[0])
-
-    assignment = assign_clusters(prepared, chosen, config)
-    previous, previous_labels = centroids_from_profiles(
+    quality = quality_table(prepared, config, as_of)
+    previous = centroids_from_profiles(
         _table_or_none(spark, f"{schema}.cluster_profiles"), prepared.features)
-    labels = final_labels(assignment.centroids, prepared.features, previous, previous_labels)
-    clusters = assignment.frame.rename(columns={"cluster_index": "cluster_id"})
-    clusters["cluster_label"] = [labels[c] for c in clusters["cluster_id"]]
-    clusters["algorithm"] = config.algorithm
-    clusters["as_of"] = as_of
-
-    profiles = profile_clusters(prepared, clusters[["user_id", "cluster_id", "cluster_label"]])
+    clusters = clusters_table(prepared, chosen_per_stage(quality), config, previous, as_of)
+    profiles = profile_clusters(
+        prepared, clusters[["user_id", "cluster_id", "cluster_label", "lifecycle_stage"]])
     profiles["as_of"] = as_of
     return {"clustering_quality": quality, "user_clusters": clusters,
             "cluster_profiles": profiles}

@@ -37,8 +37,10 @@ class Build:
 
 
 def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run dbt from the project root against a landing zone and warehouse of our own."""
+            extra_env: dict[str, str] | None = None,
+            project_dir: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    """Run dbt from the project root (or a copy of it) against a landing zone and warehouse
+    of our own."""
     env = {
         **os.environ,
         "SEGMART_RAW_DIR": str(raw_dir),
@@ -51,12 +53,15 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
         "DO_NOT_TRACK": "1",
         **(extra_env or {}),
     }
-    return subprocess.run([str(DBT), *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+    return subprocess.run([str(DBT), *args], cwd=project_dir, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
 
 
 def generate(out: Path, **overrides) -> dict:
-    cfg = Config(**{"users": 1500, "seed": 11, "deletion_rate": 0.01, **overrides})
+    # no background person meets a rule here, so rule precision is exact (test_demo.py builds
+    # the default demo, where they do)
+    cfg = Config(**{"users": 1500, "seed": 11, "deletion_rate": 0.01,
+                    "background_rule_share": 0.0, **overrides})
     return Generator(cfg, out, progress=False).run()
 
 

@@ -2,8 +2,10 @@
 real `dbt build`, with its outcome.
 
 Row-level defects end in a `_rejected` model with their reason (or are counted as
-duplicates), and row counts still reconcile. Defects of the whole landing zone or of the
-build's settings stop the build with a message that names the file, folder or var.
+duplicates), and row counts still reconcile. A file that cannot be read or does not fit the
+contract is quarantined whole (landing_files_rejected) and the rest of the load builds.
+Defects of the whole landing zone or of the build's settings stop the build with a message
+that names the folder or var.
 
 Each row-level case is tagged with its name in product_id (events, order lines) or user_id
 (customers), so a failure names the case.
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import generate, run_dbt
@@ -61,7 +65,7 @@ ORDER_CASES = [
     ("missing_user_id", "missing_user_id"),
     ("unknown_status", "unknown_status"),
     ("negative_unit_price", "negative_unit_price"),
-    ("zero_unit_price", "zero_unit_price"),
+    ("free_item", "staged"),
     ("zero_quantity_line", "invalid_quantity"),
     ("unit_price_as_castable_text", "staged"),
     ("unit_price_as_uncastable_text", "unparseable_unit_price"),
@@ -123,7 +127,7 @@ def _landing(raw: Path) -> None:
         line("missing_user_id", user_id=None),
         line("unknown_status", status="lost_in_the_post"),
         line("negative_unit_price", unit_price=-1.0),
-        line("zero_unit_price", unit_price=0.0),
+        line("free_item", unit_price=0.0),
         line("zero_quantity_line", quantity=0),
     ]
     _write(raw / "orders", "part-1-typed", pd.DataFrame(lines))
@@ -193,6 +197,16 @@ def test_order_line_case(catalogue, case, outcome):
     assert _outcome(catalogue[1], "stg_shop__order_lines", case) == expected
 
 
+def test_a_free_item_is_a_purchase_flagged_and_counted(catalogue):
+    _, db = catalogue
+    assert _query(db, "select is_free_item, line_revenue from staging.stg_shop__order_lines "
+                      "where product_id = 'free_item'") == [(True, 0)]
+    # the free line is an order of its own, worth nothing
+    assert _query(db, "select count_orders_lifetime, count_free_items_lifetime, "
+                      "total_revenue_lifetime from marts.user_features "
+                      "where user_id = 'u_valid'") == [(3, 1, 19.99)]
+
+
 def test_a_repeated_order_line_is_rejected_after_its_first_delivery(catalogue):
     _, db = catalogue
     assert _query(db, "select source_file from staging.stg_shop__order_lines_rejected "
@@ -243,7 +257,7 @@ def test_row_counts_reconcile_and_every_reject_is_counted_by_reason_and_day(cata
     event_rejects = sum(o not in ("staged", "duplicate") for _, o in EVENT_CASES)
     order_rejects = sum(o != "staged" for _, o in ORDER_CASES) + 1  # + the repeated line
     assert counts["events"] == (landed["events"], 6, 2, event_rejects, True)
-    assert counts["orders"] == (landed["orders"], 2, 0, order_rejects, True)
+    assert counts["orders"] == (landed["orders"], 3, 0, order_rejects, True)
     assert counts["customers"] == (landed["customers"], 3, 1, 1, True)
     by_reason = dict(_query(db, """
         select source_table || ':' || detail, sum(observed) from marts.data_quality
@@ -258,16 +272,170 @@ def test_row_counts_reconcile_and_every_reject_is_counted_by_reason_and_day(cata
     assert [str(d[0]) for d in days] == ["2025-01-05"]
 
 
-def test_a_corrupt_parquet_file_is_named(catalogue, tmp_path):
-    raw, _ = catalogue
-    copy = tmp_path / "raw"
-    shutil.copytree(raw, copy)
-    (copy / "events" / "part-9-truncated.parquet").write_bytes(b"PAR1 cut off mid-transfer")
-    result = run_dbt(["build", "--exclude", "path:models/marts/ml",
-                      "--vars", json.dumps({"as_of": AS_OF})], copy, tmp_path / "x.duckdb",
-                     tmp_path)
-    assert result.returncode != 0
-    assert str(copy / "events" / "part-9-truncated.parquet") in result.stdout
+# --- file-level defects: the file is quarantined whole, the rest of the load builds ------
+
+# (file under events/, reason in landing_files_rejected)
+FILE_CASES = [
+    ("part-5-truncated.parquet", "truncated"),       # an upload still in progress
+    ("part-6-no-columns.parquet", "no_columns"),     # a producer that wrote an empty batch
+    ("stray.csv", "not_parquet"),
+    ("part-7-nested.parquet", "incompatible_type:price"),
+    ("part-8-empty.parquet", "empty_file"),
+    ("part-9-upload.parquet.tmp", "not_parquet"),    # renamed to .parquet after the upload
+]
+# integer epochs (seconds, milliseconds, microseconds, nanoseconds since 1970) in a file of
+# their own, beside files whose occurred_at is a timestamp (part-1) and text (part-2)
+EPOCH_CASES = [
+    ("epoch_seconds", 1736071200, "staged"),
+    ("epoch_milliseconds", 1736071200000, "staged"),
+    ("epoch_microseconds", 1736071200000000, "staged"),
+    ("epoch_nanoseconds", 1736071200000000000, "staged"),
+    ("epoch_out_of_range", 42, "out_of_range_occurred_at"),
+]
+EPOCH_AT = ts("2025-01-05 10:00:00")
+
+
+def _file_cases(raw: Path) -> None:
+    events = raw / "events"
+    _write(events, "part-4-epoch", pd.DataFrame(
+        [_event(case, occurred_at=value) for case, value, _ in EPOCH_CASES]))
+    whole = (events / "part-1-typed.parquet").read_bytes()
+    (events / "part-5-truncated.parquet").write_bytes(whole[: len(whole) // 2])
+    pq.write_table(pa.table({}), events / "part-6-no-columns.parquet")
+    (events / "stray.csv").write_text("event_id,occurred_at\ne_csv,2025-01-05\n")
+    pq.write_table(pa.table({"event_id": ["e_nested"], "occurred_at": [EPOCH_AT],
+                             "price": pa.array([{"amount": 1.0}])}),
+                   events / "part-7-nested.parquet")
+    (events / "part-8-empty.parquet").write_bytes(b"")
+    pd.DataFrame([_event("renamed_after_upload")]).to_parquet(
+        events / "part-9-upload.parquet.tmp", index=False)
+    # not landed files: ignored, as Spark and Hadoop ignore them
+    (events / "_SUCCESS").write_bytes(b"")
+    (events / ".part-1-typed.parquet.crc").write_bytes(b"crc")
+    # orders and customers with integer times (milliseconds, seconds), one out of range
+    _write(raw / "orders", "part-3-epoch", pd.DataFrame([
+        {"order_id": "o_epoch", "line_number": 1, "user_id": "u_valid",
+         "ordered_at": 1736157600000, "product_id": "epoch_line", "category": "c",
+         "quantity": 1, "unit_price": 10.0, "status": "completed"},
+        {"order_id": "o_epoch_bad", "line_number": 1, "user_id": "u_valid",
+         "ordered_at": -5, "product_id": "epoch_line_out_of_range", "category": "c",
+         "quantity": 1, "unit_price": 10.0, "status": "completed"},
+    ]))
+    _write(raw / "customers", "part-2-epoch", pd.DataFrame([
+        {"user_id": "u_epoch", "email": "e@example.com", "signup_at": 1717200000,
+         "timezone": "Europe/Paris", "marketing_consent": True, "updated_at": 1717200000},
+        {"user_id": "u_epoch_bad", "email": "b@example.com", "signup_at": 1717200000,
+         "timezone": "Europe/Paris", "marketing_consent": True, "updated_at": 99},
+    ]))
+
+
+@pytest.fixture(scope="module")
+def file_catalogue(catalogue, tmp_path_factory):
+    """The catalogue's landing zone plus every file-level case, built twice: the second
+    build after the upload was renamed to .parquet, with segmart_rejected_file_max_hours 0
+    (every rejected file is then overdue: an error)."""
+    work = tmp_path_factory.mktemp("file_catalogue")
+    raw = work / "raw"
+    shutil.copytree(catalogue[0], raw)
+    _file_cases(raw)
+    db = work / "files.duckdb"
+    build = ["build", "--exclude", "path:models/marts/ml"]
+    first = run_dbt([*build, "--vars", json.dumps({"as_of": AS_OF})], raw, db, work)
+    assert first.returncode == 0, first.stdout[-6000:]
+    before = _query(db, "select file, reason, checked_at "
+                        "from main.segmart_landing_file_checks where table_name = 'events'")
+    first_db = work / "first.duckdb"
+    shutil.copy(db, first_db)
+    (raw / "events" / "part-9-upload.parquet.tmp").rename(raw / "events" / "part-9-upload.parquet")
+    second = run_dbt([*build, "--vars", json.dumps(
+        {"as_of": AS_OF, "segmart_rejected_file_max_hours": 0})], raw, db, work)
+    return {"raw": raw, "first": first_db, "db": db, "second": second,
+            "checks_before": {file: (reason, at) for file, reason, at in before}}
+
+
+def test_every_bad_file_is_quarantined_with_its_reason(file_catalogue):
+    rejected = _query(file_catalogue["first"], "select source_table, file, reject_reason "
+                                               "from staging.landing_files_rejected")
+    assert sorted(rejected) == sorted(("events", f, r) for f, r in FILE_CASES)
+
+
+def test_the_other_files_rows_are_staged_and_reconcile(file_catalogue, catalogue):
+    _, plain = catalogue
+    for db in (file_catalogue["first"], file_catalogue["db"]):
+        counts = {r[0]: r[1:] for r in _query(db, """
+            select source_table, staged_rows, reconciles, count_rejected_files
+            from marts.data_quality_row_counts""")}
+        plain_counts = dict(_query(plain, "select source_table, staged_rows "
+                                          "from marts.data_quality_row_counts"))
+        epoch_staged = sum(o == "staged" for _, _, o in EPOCH_CASES)
+        renamed = int(db == file_catalogue["db"])
+        assert counts["events"] == (plain_counts["events"] + epoch_staged + renamed, True,
+                                    len(FILE_CASES) - renamed)
+        assert counts["orders"] == (plain_counts["orders"] + 1, True, 0)
+        assert counts["customers"] == (plain_counts["customers"] + 1, True, 0)
+    # every event case of the catalogue is still staged or rejected as before
+    for case, outcome in EVENT_CASES:
+        expected = (1, []) if outcome in ("staged", "duplicate") else (0, [outcome])
+        assert _outcome(file_catalogue["first"], "stg_tracking__events", case) == expected
+
+
+@pytest.mark.parametrize(("case", "value", "outcome"), EPOCH_CASES)
+def test_an_integer_time_is_read_by_its_magnitude(file_catalogue, case, value, outcome):
+    db = file_catalogue["first"]
+    if outcome == "staged":
+        assert _query(db, "select occurred_at from staging.stg_tracking__events "
+                          f"where product_id = '{case}'") == [(EPOCH_AT.to_pydatetime(),)]
+    else:
+        assert _outcome(db, "stg_tracking__events", case) == (0, [outcome])
+        assert _query(db, "select occurred_at_raw from staging.stg_tracking__events_rejected "
+                          f"where product_id = '{case}'") == [(str(value),)]
+
+
+def test_integer_times_of_orders_and_customers(file_catalogue):
+    db = file_catalogue["first"]
+    assert _query(db, "select ordered_at from staging.stg_shop__order_lines "
+                      "where order_id = 'o_epoch'") == [(ts("2025-01-06 10:00").to_pydatetime(),)]
+    assert _outcome(db, "stg_shop__order_lines", "epoch_line_out_of_range") == (
+        0, ["out_of_range_ordered_at"])
+    assert _query(db, "select signup_at from staging.stg_crm__customers "
+                      "where user_id = 'u_epoch'") == [(ts("2024-06-01").to_pydatetime(),)]
+    assert _query(db, "select reject_reason from staging.stg_crm__customers_rejected "
+                      "where user_id = 'u_epoch_bad'") == [("out_of_range_updated_at",)]
+
+
+def test_rejected_files_are_a_warning_listed_in_data_quality(file_catalogue):
+    rows = _query(file_catalogue["first"], "select detail, is_flagged, expected "
+                                            "from marts.data_quality "
+                                            "where check_name = 'rejected_files'")
+    assert sorted(rows) == sorted((f"{r}: {f}", True, 24.0) for f, r in FILE_CASES)
+
+
+def test_a_renamed_upload_is_staged_and_leaves_the_quarantine(file_catalogue):
+    db = file_catalogue["db"]
+    assert _query(db, "select source_file from staging.stg_tracking__events "
+                      "where product_id = 'renamed_after_upload'") == [("part-9-upload.parquet",)]
+    rejected = {f for f, in _query(db, "select file from staging.landing_files_rejected")}
+    assert rejected == {f for f, _ in FILE_CASES} - {"part-9-upload.parquet.tmp"}
+
+
+def test_a_file_rejected_past_the_threshold_fails_the_build(file_catalogue):
+    second = file_catalogue["second"]
+    assert second.returncode != 0
+    assert "data_quality_no_file_stays_rejected_too_long" in second.stdout
+    assert "ERROR=1" in second.stdout  # that test only: everything else built
+
+
+def test_an_accepted_file_is_checked_once_a_rejected_one_every_build(file_catalogue):
+    before = file_catalogue["checks_before"]
+    after = {file: (reason, at) for file, reason, at in _query(
+        file_catalogue["db"], "select file, reason, checked_at "
+                              "from main.segmart_landing_file_checks "
+                              "where table_name = 'events'")}
+    for file, (reason, checked_at) in before.items():
+        if reason is None:
+            assert after[file] == (None, checked_at), file
+        elif file in after:
+            assert after[file][1] > checked_at, file
 
 
 # --- defects of the whole landing zone or of the settings stop the build ------------------

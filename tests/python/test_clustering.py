@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score, homogeneity_score, silhouette_score
 
 from segmart import clustering
 from segmart.clustering import (
@@ -39,43 +39,64 @@ def blobs(n=1200, centers=4, seed=0, spread=0.6) -> tuple[pd.DataFrame, np.ndarr
 
 
 def config(**overrides) -> ClusteringConfig:
+    """Blobs have no lifecycle columns: one stage, ``all``, unless a test asks for stages."""
     return ClusteringConfig(**{"features": FEATURES, "log_features": (), "k_min": 2,
-                               "k_max": 6, **overrides})
+                               "k_max": 6, "lifecycle_stages": False, **overrides})
 
 
 # -- the selection rule -------------------------------------------------------------------
 
-def test_rule_takes_the_fewest_clusters_within_tolerance_of_the_best():
-    candidates = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.40, 0.46, 0.50, 0.49]})
-    k, reason, verdicts = choose_k(candidates, 0.10)
-    assert k == 3  # 0.46 >= 0.50 * 0.9 = 0.45; 0.40 is not
-    assert "within 10% of the best (0.500 at k=4)" in reason
-    assert verdicts == ["silhouette below the tolerance", reason,
-                        "within tolerance, but more clusters",
-                        "within tolerance, but more clusters"]
+def _candidates(stability, shares):
+    k = list(range(1, len(stability) + 1))
+    return pd.DataFrame({"k": k, "min_stability": stability, "smallest_cluster_share": shares})
 
 
-def test_rule_with_zero_tolerance_takes_the_best():
-    candidates = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.49, 0.50, np.nan]})
-    k, _, verdicts = choose_k(candidates, 0.0)
-    assert k == 3
-    assert verdicts[2] == "fewer than two clusters on the sample"
+def test_rule_takes_the_most_clusters_that_are_all_stable_and_big_enough():
+    candidates = _candidates([1.0, 0.99, 0.60, 0.90, 0.95, 0.80],
+                             [1.0, 0.40, 0.20, 0.10, 0.005, 0.02])
+    k, reason, verdicts = choose_k(candidates, 0.01, 0.75)
+    assert k == 6  # 5 has a cluster below 1 %; 3 has an unstable one
+    assert "most clusters with every cluster stable (Jaccard >= 0.75)" in reason
+    assert verdicts == ["a split qualifies", "qualifies, but fewer clusters",
+                        "a cluster is unstable (Jaccard 0.60)", "qualifies, but fewer clusters",
+                        "a cluster is too small (0.5%)", reason]
 
 
-def test_rule_at_the_exact_tolerance_edge_is_within():
-    candidates = pd.DataFrame({"k": [2, 3], "silhouette": [0.45, 0.50]})
-    assert choose_k(candidates, 0.10)[0] == 2
+def test_rule_keeps_one_cluster_when_no_split_qualifies():
+    candidates = _candidates([1.0, 0.70, 0.74], [1.0, 0.30, 0.20])
+    k, reason, verdicts = choose_k(candidates, 0.01, 0.75)
+    assert k == 1 and reason.startswith("one cluster: no split")
+    assert verdicts[0] == reason
+
+
+def test_rule_at_the_exact_edges_qualifies():
+    candidates = _candidates([1.0, 0.75], [1.0, 0.01])
+    assert choose_k(candidates, 0.01, 0.75)[0] == 2
+
+
+def test_stability_is_high_for_real_clusters_and_low_for_a_split_of_noise():
+    frame, _ = blobs(n=900, centers=3, spread=0.5)
+    cfg = config()
+    matrix = prepare(frame, cfg).matrix
+    labels, _, _ = clustering._fit_predict(matrix, "kmeans", 3, cfg, 1)
+    assert clustering.cluster_stability(matrix, labels, 3, cfg).min() > 0.95
+    noise = np.random.default_rng(0).uniform(size=(900, 3))
+    labels, _, _ = clustering._fit_predict(noise, "kmeans", 9, cfg, 1)
+    assert clustering.cluster_stability(noise, labels, 9, cfg).min() < 0.75
 
 
 def test_selection_on_four_blobs_finds_four():
     frame, truth = blobs(centers=4)
     cfg = config()
     selection = select_model(prepare(frame, cfg), cfg)
-    assert selection.chosen_k == 4
+    assert selection.chosen == {"all": 4}
     table = selection.candidates
-    assert list(table["k"]) == [2, 3, 4, 5, 6]
+    assert list(table["k"]) == [1, 2, 3, 4, 5, 6]
     assert table["is_chosen"].sum() == 1
-    assert table[["silhouette", "davies_bouldin", "calinski_harabasz"]].notna().all().all()
+    split = table[table["k"] > 1]
+    assert split[["silhouette", "davies_bouldin", "calinski_harabasz"]].notna().all().all()
+    # splitting a blob in two is not reproduced by refits on subsamples
+    assert (split.loc[split["k"] > 4, "min_stability"] < 0.75).all()
     assignment = assign_clusters(prepare(frame, cfg), selection.chosen_k, cfg)
     assert adjusted_rand_score(truth, assignment.frame["cluster_index"]) > 0.99
 
@@ -84,7 +105,7 @@ def test_silhouette_is_scored_on_a_bounded_sample():
     frame, _ = blobs(n=3000, centers=3)
     cfg = config(silhouette_sample_size=500, k_max=3)
     selection = select_model(prepare(frame, cfg), cfg)
-    assert set(selection.candidates["sample_size"]) == {500}
+    assert set(selection.candidates.query("k > 1")["sample_size"]) == {500}
 
 
 def test_candidates_are_fitted_on_the_selection_sample_and_the_choice_on_everyone(monkeypatch):
@@ -99,9 +120,10 @@ def test_candidates_are_fitted_on_the_selection_sample_and_the_choice_on_everyon
 
     monkeypatch.setattr(clustering, "_fit_predict", recording)
     selection = select_model(prepare(frame, cfg), cfg)
-    # k = 2, 3, 4 on the selection sample, each started once (selection_n_init)
-    assert fitted == [(800, 1), (800, 1), (800, 1)]
-    assert set(selection.candidates["sample_size"]) == {300}
+    # k = 2, 3, 4 on the selection sample, each started twice (selection_n_init), each
+    # followed by its stability refits on subsamples of 80 %
+    assert fitted == [(800, 2), *[(640, 2)] * 5] * 3
+    assert set(selection.candidates.query("k > 1")["sample_size"]) == {300}
     assert selection.chosen_k == 3
     assign_clusters(prepare(frame, cfg), selection.chosen_k, cfg)
     assert fitted[-1] == (3000, None)  # the final fit: everyone, the default starts
@@ -192,7 +214,10 @@ def test_heavy_tailed_features_are_log_transformed_then_standardised():
     ({"k_min": 5, "k_max": 3}, "k_min (5) is greater than k_max (3)"),
     ({"k_min": 1}, "k_min must be at least 2"),
     ({"algorithm": "spectral"}, "clustering algorithm must be one of"),
-    ({"silhouette_tolerance": 1.5}, "silhouette_tolerance must be in [0, 1)"),
+    ({"stability_threshold": 1.5}, "stability_threshold must be in [0, 1)"),
+    ({"min_cluster_share": -0.1}, "min_cluster_share must be in [0, 1)"),
+    ({"stability_resamples": 1}, "stability_resamples must be at least 2, got 1"),
+    ({"lifecycle_stages": "maybe"}, "lifecycle_stages must be true or false"),
     ({"colour": "blue"}, "unknown clustering setting(s) ['colour']"),
     ({"selection_sample_size": 50}, "selection_sample_size must be at least 100, got 50"),
     ({"selection_n_init": 0}, "selection_n_init must be at least 1, got 0"),
@@ -210,18 +235,38 @@ def test_a_missing_feature_is_named():
         prepare(frame, config(features=("f0", "f9")))
 
 
-def test_a_constant_feature_is_named():
-    frame, _ = blobs(n=50)
+def test_a_constant_feature_is_left_out_with_a_warning():
+    frame, _ = blobs(n=300, centers=3)
     frame["f1"] = 3.0
-    with pytest.raises(ClusteringError, match=r"\['f1'\] are constant"):
+    prepared = prepare(frame, config())
+    assert prepared.features == ("f0", "f2") and prepared.dropped == ("f1",)
+    assert prepared.matrix.shape == (300, 2)
+    selection = select_model(prepared, config())
+    assert set(selection.candidates["warning"]) == {
+        "constant over the eligible persons, left out of the clustering: f1"}
+
+
+def test_fewer_than_two_varying_features_is_an_error():
+    frame, _ = blobs(n=50)
+    frame[["f1", "f2"]] = 3.0
+    with pytest.raises(ClusteringError, match=r"only 1 of the clustering features vary .*"
+                                              r"\['f1', 'f2'\]"):
         prepare(frame, config())
 
 
-def test_fewer_eligible_persons_than_clusters():
-    frame, _ = blobs(n=5)
+def test_too_few_eligible_persons():
+    frame, _ = blobs(n=2)
     cfg = config(k_max=8)
-    with pytest.raises(ClusteringError, match="only 5 eligible person"):
+    with pytest.raises(ClusteringError, match="only 2 eligible person"):
         select_model(prepare(frame, cfg), cfg)
+
+
+def test_a_stage_too_small_to_split_is_one_cluster():
+    frame, _ = blobs(n=150, centers=3)
+    cfg = config(min_cluster_share=0.6)  # two clusters of 60 % would need 180 persons
+    selection = select_model(prepare(frame, cfg), cfg)
+    assert selection.chosen == {"all": 1}
+    assert list(selection.candidates["k"]) == [1]
 
 
 def test_config_from_dbt_accepts_comma_separated_features():
@@ -314,3 +359,88 @@ def test_silhouettes_equal_sklearn_for_every_labelling():
     expected = [silhouette_score(x, labels) for labels in labellings]
     np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
     assert silhouettes(x, []) == []
+
+
+# -- lifecycle stages -------------------------------------------------------------------------
+
+def staged_frame(seed=0) -> pd.DataFrame:
+    """300 dormant persons, 600 browsers in two evening/daytime groups, 900 buyers in three
+    groups apart in recency, evening share and spend."""
+    rng = np.random.default_rng(seed)
+    parts = []
+
+    def part(n, recency, orders, evening, spend):
+        parts.append(pd.DataFrame({
+            "recency_days": rng.normal(recency, 2, n).clip(0),
+            "count_orders_90d": np.full(n, orders, float),
+            "share_sessions_evening_30d": rng.normal(evening, 0.05, n).clip(0, 1),
+            "total_revenue_90d": rng.normal(spend, spend / 20, n).clip(0),
+        }))
+    part(300, 60, 0, 0.0, 0)
+    part(300, 5, 0, 0.9, 0)
+    part(300, 5, 0, 0.1, 0)
+    for recency, evening, spend in ((3, 0.1, 20), (9, 0.3, 200), (15, 0.5, 2000)):
+        part(300, recency, 2, evening, spend)
+    frame = pd.concat(parts, ignore_index=True)
+    frame.insert(0, "user_id", [f"u{i:05d}" for i in range(len(frame))])
+    return frame
+
+
+STAGED = ("recency_days", "count_orders_90d", "share_sessions_evening_30d", "total_revenue_90d")
+
+
+def test_lifecycle_stages_from_recency_and_recent_orders():
+    frame = pd.DataFrame({"recency_days": [29, 30, None, 3, 3],
+                          "count_orders_90d": [0, 5, 0, 1, 0]})
+    stages = clustering.lifecycle_stages(frame, config(lifecycle_stages=True))
+    assert list(stages) == ["browsers", "dormant", "dormant", "buyers", "browsers"]
+    assert set(clustering.lifecycle_stages(frame, config())) == {"all"}
+
+
+def test_stages_are_clustered_apart_and_the_dormant_stage_stays_whole():
+    frame = staged_frame()
+    cfg = config(features=STAGED, log_features=("total_revenue_90d",), lifecycle_stages=True)
+    prepared = prepare(frame, cfg)
+    selection = select_model(prepared, cfg)
+    # stable splits of a compact group may split it further: the groups are never mixed
+    assert selection.chosen["dormant"] == 1
+    assert selection.chosen["browsers"] >= 2 and selection.chosen["buyers"] >= 3
+    assert selection.candidates.groupby("stage")["is_chosen"].sum().to_dict() == {
+        "browsers": 1, "buyers": 1, "dormant": 1}
+    clusters = clustering.clusters_table(prepared, clustering.chosen_per_stage(
+        selection.candidates), cfg, (None, None, None), None)
+    truth = np.repeat(np.arange(6), 300)
+    assert homogeneity_score(truth, clusters["cluster_id"]) > 0.99
+    labels = clusters.drop_duplicates("cluster_id").set_index("lifecycle_stage")
+    assert labels.loc["dormant", "cluster_label"] == "Dormant"
+    by_stage = clusters.groupby("lifecycle_stage")["cluster_label"].unique()
+    assert "Browsers: evening browsers" in by_stage["browsers"]
+    assert "Buyers: high-value buyers" in by_stage["buyers"]
+    assert all(label.startswith("Buyers: ") for label in by_stage["buyers"])
+
+
+def test_cluster_dormant_splits_the_dormant_stage_too():
+    frame = staged_frame()
+    frame.loc[:149, "total_revenue_90d"] = 500.0  # two kinds of dormant person
+    frame.loc[:149, "recency_days"] = 45.0
+    cfg = config(features=STAGED, lifecycle_stages=True, cluster_dormant=True)
+    assert select_model(prepare(frame, cfg), cfg).chosen["dormant"] >= 2
+
+
+def test_stage_columns_are_read_even_when_not_features():
+    cfg = config(features=("f0", "f1"), lifecycle_stages=True)
+    assert clustering.required_columns(
+        ["user_id", "as_of", "f0", "f1", "recency_days", "count_orders_90d"], cfg) == [
+        "user_id", "as_of", "recency_days", "count_orders_90d", "f0", "f1"]
+    with pytest.raises(ClusteringError, match="lifecycle stages need the column"):
+        clustering.required_columns(["user_id", "f0", "f1"], cfg)
+
+
+def test_stage_labels_say_what_sets_a_cluster_apart_in_its_stage():
+    features = ("recency_days", "share_orders_morning_90d")
+    labels = label_clusters(np.zeros((4, 2)), features,
+                            stages=["buyers", "buyers", "dormant", "buyers"],
+                            stage_centroids=np.array([[0.1, 0.2], [0.0, 2.5], [0, 0],
+                                                      [1.2, -0.1]]))
+    assert labels == ["Buyers: typical", "Buyers: morning buyers", "Dormant",
+                      "Buyers: lapsing"]

@@ -94,3 +94,23 @@ def test_screenshot_is_kept_as_a_test_artifact(served):
 def test_a_missing_serving_file_says_what_to_run(tmp_path):
     with pytest.raises(DashboardError, match="make build"):
         build(tmp_path / "missing.duckdb", tmp_path / "site")
+
+
+def test_rejected_files_are_listed_with_their_reason_and_whether_overdue():
+    import duckdb
+
+    from segmart.dashboard import QUERIES, _table
+
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute("""
+            create table marts.data_quality as select * from (values
+                ('rejected_files', 'events', 'truncated: part-5.parquet', 30.0, 24.0),
+                ('rejected_files', 'orders', 'incompatible_type:price: o.parquet', 2.0, 24.0),
+                ('rejected_rows', 'events', 'negative_price', 3.0, null)
+            ) as t(check_name, source_table, detail, observed, expected)""")
+        frame = con.execute(QUERIES["rejected_files"]).df()
+    assert frame.values.tolist() == [
+        ["events", "part-5.parquet", "truncated", 30.0, True],
+        ["orders", "o.parquet", "incompatible_type:price", 2.0, False]]
+    assert "part-5.parquet" in _table(frame, "table-rejected-files", "none")

@@ -18,9 +18,17 @@ def _project_vars() -> list[str]:
     return list(project["vars"])
 
 
-def test_every_var_is_commented_in_the_project_and_named_in_the_readme():
+DOCS = PROJECT_ROOT / "docs"
+README_MAX_LINES = 250
+
+
+def _docs_text() -> str:
+    return "\n".join(p.read_text() for p in sorted(DOCS.rglob("*.md")))
+
+
+def test_every_var_is_commented_in_the_project_and_named_in_the_docs():
     lines = (PROJECT_ROOT / "dbt_project.yml").read_text().splitlines()
-    readme = (PROJECT_ROOT / "README.md").read_text()
+    docs = _docs_text()
     start = lines.index("vars:")
     for name in _project_vars():
         row = next(i for i in range(start, len(lines))
@@ -30,7 +38,35 @@ def test_every_var_is_commented_in_the_project_and_named_in_the_readme():
         while above > start and re.match(r"\s+[a-z_]+:", lines[above]):
             above -= 1
         assert lines[above].strip().startswith("#"), f"var {name} has no comment"
-        assert f"`{name}`" in readme, f"var {name} is not in the README"
+        assert f"`{name}`" in docs, f"var {name} is not named in docs/"
+
+
+def test_readme_is_a_short_guide_whose_links_resolve():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= README_MAX_LINES
+    for command in ("make demo", "make test"):
+        assert f"{command}  " in readme or f"{command}\n" in readme or f"`{command}`" in readme
+    checked = {PROJECT_ROOT / "README.md": readme}
+    checked.update({p: p.read_text() for p in DOCS.rglob("*.md")})
+    for path, text in checked.items():
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if target.startswith(("http://", "https://")):
+                continue
+            assert (path.parent / target).exists(), f"{path.name}: broken link {target}"
+
+
+def test_every_docs_page_is_linked_from_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for page in sorted(DOCS.glob("*.md")):
+        assert f"docs/{page.name}" in readme, f"docs/{page.name} is not linked from the README"
+
+
+def test_decision_records_have_context_decision_consequences():
+    records = sorted((DOCS / "decisions").glob("[0-9][0-9][0-9][0-9]-*.md"))
+    assert records
+    for record in records:
+        headings = re.findall(r"^## (.+)$", record.read_text(), re.M)
+        assert headings[:3] == ["Context", "Decision", "Consequences"], record.name
 
 
 @pytest.mark.e2e
@@ -59,7 +95,10 @@ def test_docs_generate_describes_every_node(built, tmp_path):
 
     macros = {k: v for k, v in manifest["macros"].items() if v["package_name"] == "segmart"}
     assert len(macros) > 30
-    undocumented = sorted(m["name"] for m in macros.values() if not m["description"].strip())
+    # dispatch variants and private helpers are documented in their .sql file
+    # (test_macros_doc.py); every public macro and dispatcher here
+    undocumented = sorted(m["name"] for m in macros.values() if not m["description"].strip()
+                          and not re.match(r"(duckdb|spark|default)__|_", m["name"]))
     assert not undocumented, f"macros without a description: {undocumented}"
 
     exposures = manifest["exposures"]
@@ -68,3 +107,18 @@ def test_docs_generate_describes_every_node(built, tmp_path):
         assert exposure["description"].strip()
         assert exposure["depends_on"]["nodes"], exposure["name"]
     assert manifest["docs"]["doc.segmart.__overview__"]["block_contents"].strip()
+
+
+# Files other branches are changing (issues 21, 22, 24); their docstrings move to docs/ after
+# those merges.
+LONG_DOCSTRING_PENDING = {"base_crm__customers", "stg_crm__erased_identities",
+                          "base_shop__order_lines", "base_tracking__events"}
+
+
+def test_model_docstrings_are_at_most_five_lines():
+    for path in sorted((PROJECT_ROOT / "models").rglob("*.sql")):
+        match = re.search(r"\{#-?(.*?)-?#\}", path.read_text(), re.S)
+        if not match or path.stem in LONG_DOCSTRING_PENDING:
+            continue
+        lines = len(match.group(0).splitlines())
+        assert lines <= 5, f"{path.name}: a {lines}-line docstring; the long story goes to docs/"

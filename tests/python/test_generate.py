@@ -114,6 +114,59 @@ def test_ground_truth_lists_every_archetype(landing):
     assert set(expected["segment"]) == {s for segs in ARCHETYPE_SEGMENTS.values() for s in segs}
 
 
+def _regulars_last_activity(out: Path, manifest: dict) -> tuple[pd.Series, pd.Series]:
+    truth = _read(out / "_ground_truth")
+    regulars = set(truth.loc[truth["archetype"] == "regular", "user_id"])
+    events = _read(out / "events").dropna(subset=["user_id", "occurred_at"])
+    events = events[events["user_id"].isin(regulars)]
+    end = pd.Timestamp(manifest["as_of"], tz="UTC").tz_localize(None)
+    occurred = pd.to_datetime(events["occurred_at"]).dt.tz_localize(None)
+    events, occurred = events[occurred <= end], occurred[occurred <= end]
+    days_since = (end - occurred.groupby(events["user_id"]).max()).dt.days
+    # a cart in the last six days with no purchase after it: left behind
+    is_cart = (events["event_type"] == "add_to_cart") & (occurred > end - pd.Timedelta(days=6))
+    last_cart = occurred[is_cart].groupby(events["user_id"][is_cart]).max()
+    is_buy = events["event_type"] == "purchase"
+    last_buy = occurred[is_buy].groupby(events["user_id"][is_buy]).max()
+    left = last_cart[~(last_buy.reindex(last_cart.index) >= last_cart)]
+    return days_since, left.index.to_series()
+
+
+def _first_seen(out: Path, manifest: dict) -> pd.Series:
+    events = _read(out / "events").dropna(subset=["user_id", "occurred_at"])
+    end = pd.Timestamp(manifest["as_of"], tz="UTC").tz_localize(None)
+    occurred = pd.to_datetime(events["occurred_at"]).dt.tz_localize(None)
+    return (end - occurred.groupby(events["user_id"]).min()).dt.days
+
+
+def test_some_regular_customers_lapse_leave_a_cart_or_are_new(landing):
+    out, manifest = landing
+    days_since, recent_carts = _regulars_last_activity(out, manifest)
+    lapsed = (days_since >= 35).mean()
+    assert 0.02 < lapsed < 0.09  # a quarter of the default background_rule_share of 0.2
+    assert len(recent_carts) > 0.02 * len(days_since)
+    new = (days_since.index.to_series().map(_first_seen(out, manifest)) < 7).mean()
+    assert 0.02 < new < 0.09
+
+
+def test_without_background_share_no_regular_lapses_or_leaves_a_recent_cart(tmp_path):
+    out = tmp_path / "raw"
+    manifest = Generator(Config(users=600, seed=3, background_rule_share=0.0), out,
+                         progress=False).run()
+    days_since, recent_carts = _regulars_last_activity(out, manifest)
+    assert days_since.max() < 30
+    assert recent_carts.empty
+    assert days_since.index.to_series().map(_first_seen(out, manifest)).min() >= 7
+
+
+def test_a_share_of_order_lines_are_free_items(landing):
+    out, manifest = landing
+    orders = _read(out / "orders")
+    free = int((orders["unit_price"] == 0).sum())
+    assert free == manifest["planted"]["orders_free_item_lines"] > 0
+    assert 0.003 < free / len(orders) < 0.03
+
+
 def test_morning_buyers_order_in_their_local_morning(landing):
     out, manifest = landing
     truth = _read(out / "_ground_truth")

@@ -7,7 +7,8 @@ a different copy in a file that sorts before the original but lands after it, fo
 events and for events older than the lookback), an event
 delivered for two persons of whom the first is erased later, a
 first login on a device whose anonymous history is older than the lookback (re-stitching), and
-an erasure request. The intermediate tables and marts must then equal, row for row, a
+an erasure request, and an upload still in progress (truncated) when a build starts, finished
+before the next one. The intermediate tables and marts must then equal, row for row, a
 `--full-refresh` build of the same landing zone at the same as_of.
 """
 
@@ -130,20 +131,51 @@ def replay(tmp_path_factory):
     loads[3]["deletion_requests"] = pd.DataFrame(
         {"user_id": [erased_user], "requested_at": [pd.Timestamp(AS_OFS[2], tz="UTC")]})
 
+    # an upload still in progress when build 2 starts (a truncated file: quarantined, the
+    # build goes on), finished before build 3, which stages its events like a late file
+    candidates = loads[1]["events"]
+    uploading = candidates[candidates["event_id"] != "shared-event"].sample(n=30, random_state=6)
+    loads[1]["events"] = loads[1]["events"].drop(uploading.index)
+    upload_name = "load-2-upload.parquet"
+
     raw, db = work / "raw", work / "incremental.duckdb"
+    rejected_during_upload = []
     for number, load in enumerate(loads, start=1):
         for table, frame in load.items():
             (raw / table).mkdir(parents=True, exist_ok=True)
             frame.to_parquet(raw / table / f"load-{number}.parquet", index=False)
         for table, (name, frame) in extra_files.get(number, {}).items():
             frame.to_parquet(raw / table / name, index=False)
+        if number in (2, 3):
+            uploading.to_parquet(raw / "events" / upload_name, index=False)
+        if number == 2:
+            whole = (raw / "events" / upload_name).read_bytes()
+            (raw / "events" / upload_name).write_bytes(whole[: len(whole) // 3])
         result = run_dbt([*BUILD, "--vars", _as_of(AS_OFS[number - 1])], raw, db, work)
         assert result.returncode == 0, result.stdout[-6000:]
+        if number == 2:
+            with duckdb.connect(str(db), read_only=True) as con:
+                rejected_during_upload = con.execute(
+                    "select file, reject_reason from staging.landing_files_rejected").fetchall()
     full = work / "full.duckdb"
     result = run_dbt([*BUILD, "--full-refresh", "--vars", _as_of(AS_OFS[-1])], raw, full, work)
     assert result.returncode == 0, result.stdout[-6000:]
     return {"work": work, "raw": raw, "db": db, "full": full, "device": device,
-            "erased": erased_user}
+            "erased": erased_user, "rejected_during_upload": rejected_during_upload}
+
+
+def test_an_upload_in_progress_is_quarantined_then_staged_once_complete(replay):
+    assert replay["rejected_during_upload"] == [("load-2-upload.parquet", "truncated")]
+    stored = []
+    for db in (replay["db"], replay["full"]):
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert con.execute("select count(*) from staging.landing_files_rejected"
+                               ).fetchall() == [(0,)]
+            stored.append(con.execute(
+                "select event_id, reject_reason from staging.base_tracking__events "
+                "where source_file = 'load-2-upload.parquet' order by all").fetchall())
+    # the file's rows are stored as the full refresh stores them
+    assert len(stored[0]) >= 25 and stored[0] == stored[1]
 
 
 def test_the_other_copy_of_an_erased_persons_event_reaches_every_layer(replay):

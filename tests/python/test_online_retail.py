@@ -48,7 +48,7 @@ def _query(db, sql):
 
 def _valid_lines(source: pd.DataFrame) -> pd.DataFrame:
     """The order lines the contract keeps, derived from the source with pandas."""
-    lines = source[source["CustomerID"].notna() & (source["UnitPrice"] > 0)]
+    lines = source[source["CustomerID"].notna() & (source["UnitPrice"] >= 0)]
     return lines.drop_duplicates()
 
 
@@ -78,12 +78,18 @@ def test_row_counts_reconcile_and_rejects_follow_the_source(real, source):
                               "staging.stg_shop__order_lines_rejected group by 1"))
     with_customer = source[source["CustomerID"].notna()]
     assert reasons["missing_user_id"] == source["CustomerID"].isna().sum()
-    assert reasons["zero_unit_price"] == (with_customer["UnitPrice"] == 0).sum()
+    assert "zero_unit_price" not in reasons
     assert reasons.get("negative_unit_price", 0) == (with_customer["UnitPrice"] < 0).sum()
     valid = _valid_lines(source)
     assert reasons["duplicate_order_line"] == (
-        len(source[source["CustomerID"].notna() & (source["UnitPrice"] > 0)]) - len(valid))
+        len(source[source["CustomerID"].notna() & (source["UnitPrice"] >= 0)]) - len(valid))
     assert staged == len(valid)
+    # a free item is a purchase worth nothing, flagged on the line and counted on the person
+    free = _query(db, "select count(*) from staging.stg_shop__order_lines where is_free_item")
+    assert free[0][0] == (valid["UnitPrice"] == 0).sum() > 0
+    counted = _query(db, "select sum(count_free_items_lifetime) from marts.user_features")[0][0]
+    completed = valid[~valid["InvoiceNo"].str.startswith("C") & (valid["Quantity"] > 0)]
+    assert counted == (completed["UnitPrice"] == 0).sum()
     persons = _query(db, "select count(*) from marts.user_profiles")[0][0]
     assert persons == source["CustomerID"].nunique()
 
@@ -118,18 +124,54 @@ def test_btyd_columns_match_lifetimes(real, source):
                                rtol=1e-9, atol=1e-9)
 
 
-def test_order_based_rules_and_clusters_run_event_rules_are_empty(real):
+def test_order_based_rules_run_and_event_rules_are_empty(real):
     _, db, _ = real
     sizes = dict(_query(db, "select segment, count_members from marts.segment_summary"))
-    for segment in ("dormant_users", "churn_risk", "rfm_champions", "rfm_at_risk",
-                    "rfm_hibernating"):
+    for segment in ("dormant_users", "churn_risk"):
         assert sizes[segment] > 0, segment
     assert {s for s in EVENT_RULES if sizes[s] > 0} == set()
-    clustered, clusters = _query(db, "select count(*), count(distinct cluster_id) "
-                                     "from marts.user_clusters")[0]
-    assert clustered > 2000 and clusters >= 2
+
+
+def test_every_named_rfm_segment_has_members(real):
+    _, db, _ = real
+    sizes = dict(_query(db, "select segment, count_members from marts.segment_summary "
+                            "where segment like 'rfm_%'"))
+    named = {f"rfm_{name}" for (name,) in _query(
+        db, "select distinct rfm_segment from reference.rfm_segments")}
+    assert len(named) == 10
+    assert {s: sizes.get(s, 0) for s in named if sizes.get(s, 0) == 0} == {}
+    # the buyers with one order (a third of them here) share the lowest frequency score
+    one_order = _query(db, "select min(f_score), max(f_score) from marts.user_features "
+                           "where count_orders_lifetime = 1")[0]
+    assert one_order == (1, 1)
+
+
+def test_orders_only_data_clusters_with_the_default_settings(real):
+    """No clickstream: the constant features are left out, named in clustering_quality and
+    data_quality, and every cluster is big enough and stable by the recorded criterion."""
+    _, db, _ = real
+    dropped = {r[0].split(":")[0] for r in _query(
+        db, "select detail from marts.data_quality "
+            "where check_name = 'clustering_features_dropped'")}
+    assert dropped == {"count_sessions_30d", "count_events_30d", "count_product_views_30d",
+                       "count_add_to_carts_30d", "share_sessions_evening_30d"}
+    (warning,) = {r[0] for r in _query(db, "select distinct warning "
+                                           "from marts.clustering_quality")}
+    assert all(feature in warning for feature in dropped)
     features = {r[0] for r in _query(db, "select distinct feature from marts.cluster_profiles")}
-    assert features == {f.strip() for f in DBT_VARS["segmart_clustering_features"].split(",")}
+    assert features == {"recency_days", "count_orders_90d", "total_revenue_90d",
+                        "avg_order_value", "share_orders_morning_90d"}
+
+    eligible = _query(db, "select max(count_eligible) from marts.clustering_quality")[0][0]
+    sizes = _query(db, "select cluster_id, cluster_label, count(*) from marts.user_clusters "
+                       "group by 1, 2")
+    assert eligible > 2000 and len(sizes) > 2
+    assert min(size for _, _, size in sizes) >= 0.01 * eligible
+    assert len({label for _, label, _ in sizes}) == len(sizes)  # labels tell them apart
+    chosen = _query(db, "select stage, k, min_stability from marts.clustering_quality "
+                        "where is_chosen")
+    assert {stage for stage, _, _ in chosen} == {"dormant", "buyers"}
+    assert all(stability >= 0.75 for _, k, stability in chosen if k > 1)
 
 
 def test_a_missing_source_names_the_path(tmp_path):

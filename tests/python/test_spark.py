@@ -1,5 +1,5 @@
 """The same project on Apache Spark: every SQL model builds there from the same files, and the
-marts equal the DuckDB build of the same data (README "Outgrowing one machine").
+marts equal the DuckDB build of the same data (docs/spark.md).
 
 The tests marked ``spark`` start a local pyspark (Java 17); ``make test-spark`` runs them and
 ``make test`` calls it. The others check the helpers of segmart.spark without a JVM.
@@ -20,6 +20,7 @@ import yaml
 
 from conftest import PROJECT_ROOT, generate, run_dbt
 from segmart import spark as segmart_spark
+from segmart.clustering import chosen_per_stage
 from segmart.spark import (
     PARITY_TABLES,
     differences,
@@ -171,7 +172,7 @@ def test_clustering_on_spark_writes_the_same_tables_as_the_python_models(spark_r
     duck = duckdb_tables(run.duckdb_path, list(CLUSTER_TABLES))
     for table in CLUSTER_TABLES:
         assert sorted(spark_tables[table].columns) == sorted(duck[table].columns), table
-    chosen = {name: int(frame.loc[frame["is_chosen"], "k"].iloc[0])
+    chosen = {name: chosen_per_stage(frame)
               for name, frame in (("duck", duck["clustering_quality"]),
                                   ("spark", spark_tables["clustering_quality"]))}
     assert chosen["duck"] == chosen["spark"]

@@ -82,6 +82,16 @@ order_days as (
 
 ),
 
+free_items as (
+
+    select
+        user_id,
+        sum(count_free_item_lines) as count_free_items_lifetime
+    from orders
+    group by 1
+
+),
+
 btyd as (
 
     select
@@ -109,20 +119,15 @@ btyd as (
 
 rfm_scored as (
 
-    -- scores 1-5 by cumulative share, so equal values always get equal scores
+    -- quintile of the tie group's first buyer (docs/segments.md, RFM): the lowest values
+    -- score 1, equal values score alike, however large a tie group is
     select
         aggregated_to_users.user_id,
-        cast(ceil(round(5 * cume_dist() over (
-            order by
-                {{ whole_days_between('aggregated_to_users.last_order_at', 'as_of.as_of') }}
-                desc
-        ), 9)) as integer) as r_score,
-        cast(ceil(round(5 * cume_dist() over (
-            order by aggregated_to_users.count_orders_lifetime
-        ), 9)) as integer) as f_score,
-        cast(ceil(round(5 * cume_dist() over (
-            order by aggregated_to_users.total_revenue_lifetime
-        ), 9)) as integer) as m_score
+        {{ rfm_quintile(
+            whole_days_between('aggregated_to_users.last_order_at', 'as_of.as_of') ~ ' desc'
+        ) }} as r_score,
+        {{ rfm_quintile('aggregated_to_users.count_orders_lifetime') }} as f_score,
+        {{ rfm_quintile('aggregated_to_users.total_revenue_lifetime') }} as m_score
     from aggregated_to_users
     cross join as_of
     where aggregated_to_users.count_orders_lifetime > 0
@@ -174,6 +179,8 @@ final as (
         || cast(rfm_scored.f_score as string)
         || cast(rfm_scored.m_score as string) as rfm_score,
         coalesce(rfm_segments.rfm_segment, 'no_purchases') as rfm_segment,
+        cast(coalesce(free_items.count_free_items_lifetime, 0) as bigint)
+            as count_free_items_lifetime,
         cast(btyd.btyd_frequency as bigint) as btyd_frequency,
         cast(btyd.btyd_recency as double) as btyd_recency,
         cast(btyd.btyd_t as double) as btyd_t,
@@ -187,6 +194,8 @@ final as (
     left join rfm_segments
         on rfm_scored.r_score = rfm_segments.r_score
             and rfm_scored.f_score = rfm_segments.f_score
+    left join free_items
+        on persons.user_id = free_items.user_id
     left join btyd
         on persons.user_id = btyd.user_id
 

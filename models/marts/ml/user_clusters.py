@@ -1,12 +1,13 @@
-"""One row per eligible person: cluster, label, distance or probability, 2-D PCA position."""
+"""One row per eligible person: stage, cluster, label, distance or probability, PCA position."""
 
 from segmart.clustering import (
     ClusteringConfig,
-    assign_clusters,
+    chosen_per_stage,
+    clusters_table,
     eligible_frame,
-    final_labels,
     prepare,
     previous_centroids,
+    to_pandas,
 )
 
 
@@ -14,15 +15,9 @@ def model(dbt, session):
     config = ClusteringConfig.from_mapping(dbt.config.get("clustering"))
     eligibility = dbt.config.get("clustering_eligibility")
     frame = eligible_frame(dbt.ref("user_features"), eligibility, config)
-    chosen = dbt.ref("clustering_quality").filter("is_chosen").project("k").fetchall()[0][0]
+    chosen = chosen_per_stage(to_pandas(dbt.ref("clustering_quality")))
     prepared = prepare(frame, config)
-    assignment = assign_clusters(prepared, int(chosen), config)
     # labels follow their clusters: match to the centroids of the previous build, if any
-    previous, previous_labels = previous_centroids(
+    previous = previous_centroids(
         session, f"{dbt.this.schema}.cluster_profiles", prepared.features)
-    labels = final_labels(assignment.centroids, prepared.features, previous, previous_labels)
-    clusters = assignment.frame.rename(columns={"cluster_index": "cluster_id"})
-    clusters["cluster_label"] = [labels[c] for c in clusters["cluster_id"]]
-    clusters["algorithm"] = config.algorithm
-    clusters["as_of"] = frame["as_of"].max()
-    return clusters
+    return clusters_table(prepared, chosen, config, previous, frame["as_of"].max())

@@ -1,6 +1,8 @@
 {#- One row per check, date and detail: rejected rows by landing table, reason and date;
-    customers kept with a time zone nobody knows or a contact value no destination can use; and, per date, the tracking's purchase events against the orders the shop received.
-    Flagged rows surface as warnings through the data tests in _monitoring__models.yml. -#}
+    customers kept with an unknown time zone or an unusable contact value; landed files not
+    read (rejected_files); per date, purchase events against the orders the shop received;
+    clustering features that do not vary. Flagged rows surface as warnings through the data
+    tests in _monitoring__models.yml. -#}
 {%- set rejected_models = [
     ('events', 'stg_tracking__events_rejected', 'occurred_at'),
     ('orders', 'stg_shop__order_lines_rejected', 'ordered_at'),
@@ -8,6 +10,11 @@
     ('deletion_requests', 'stg_crm__deletion_requests_rejected', 'requested_at'),
     ('campaign_outcomes', 'stg_campaigns__campaign_outcomes_rejected', 'converted_at'),
 ] %}
+{#- the clustering features, as the ml models read them (marts config `clustering`) -#}
+{%- set clustering_features = [] %}
+{%- for feature in ((config.get('clustering') or {}).get('features') or '').split(',') %}
+    {%- if feature.strip() %}{% do clustering_features.append(feature.strip()) %}{% endif %}
+{%- endfor %}
 
 with
 
@@ -129,6 +136,23 @@ events_awaiting_full_refresh as (
 
 ),
 
+rejected_files as (
+
+    -- landed files not read (landing_files_rejected), one row each: observed is how long it
+    -- has been rejected, expected the hours after which that is an error (data test)
+    select
+        'rejected_files' as check_name,
+        source_table,
+        reject_reason || ': ' || file as detail,
+        cast(first_rejected_at as date) as observed_date,
+        cast({{ seconds_between('first_rejected_at', build_started_at()) }} / 3600.0 as double)
+            as observed,
+        cast({{ positive_var('segmart_rejected_file_max_hours', 0) }} as double) as expected,
+        true as is_flagged
+    from {{ ref('landing_files_rejected') }}
+
+),
+
 unknown_time_zones as (
 
     -- customers are kept with an unrecognised time zone; their local hours fall back to UTC
@@ -211,6 +235,42 @@ reconciliation as (
 
 ),
 
+clustering_feature_ranges as (
+
+    -- one pass over the eligible persons: a feature whose min equals its max is constant
+    select
+        max(as_of) as as_of,
+        {%- for feature in clustering_features %}
+            min(coalesce(cast({{ feature }} as double), 0)) as min_{{ loop.index }},
+            max(coalesce(cast({{ feature }} as double), 0)) as max_{{ loop.index }},
+        {%- endfor %}
+        count(*) as count_eligible
+    from {{ ref('user_features') }}
+    where {{ config.get('clustering_eligibility') }}
+
+),
+
+clustering_features_dropped as (
+
+    -- the clustering leaves such a feature out and goes on with the rest (clustering_quality
+    -- says the same in its warning column)
+    {%- for feature in clustering_features %}
+        select
+            'clustering_features_dropped' as check_name,
+            'user_features' as source_table,
+            '{{ feature }}: constant over the eligible persons, left out of the clustering'
+                as detail,
+            cast(as_of as date) as observed_date,
+            cast(count_eligible as double) as observed,
+            cast(null as double) as expected,
+            true as is_flagged
+        from clustering_feature_ranges
+        where count_eligible > 0 and min_{{ loop.index }} = max_{{ loop.index }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
 final as (
 
     select * from rejects_by_day
@@ -219,11 +279,15 @@ final as (
     union all
     select * from unknown_time_zones
     union all
+    select * from rejected_files
+    union all
     select * from events_awaiting_full_refresh
     union all
     select * from invalid_contact_values
     union all
     select * from reconciliation
+    union all
+    select * from clustering_features_dropped
 
 )
 

@@ -1,11 +1,6 @@
-{{ config(
-    tags=['segment'],
-    meta={'segments': ['rfm_champions', 'rfm_loyal_customers', 'rfm_potential_loyalists',
-                       'rfm_new_customers', 'rfm_promising', 'rfm_need_attention',
-                       'rfm_about_to_sleep', 'rfm_cannot_lose_them', 'rfm_at_risk',
-                       'rfm_hibernating']},
-) }}
-{#- Every buyer in their named RFM segment (seed rfm_segments), as segment rfm_<name>. -#}
+{{ config(tags=['segment']) }}
+{#- Every buyer in their named RFM segment (seed rfm_segments), as segment rfm_<name>; the
+    names it can yield are its YAML meta `segments`. -#}
 with
 
 features as (

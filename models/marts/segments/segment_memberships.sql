@@ -1,9 +1,7 @@
-{#-
-    One row per (segment, person): the union of every model tagged `segment`, found in the dbt
-    graph. dbt-core takes build order only from refs it sees while parsing, when the graph is
-    still empty, so each rule also has a depends_on hint here; a rule without one stops the
-    build with dbt's message naming the line to add.
--#}
+{#- One row per (segment, person): the union of every model tagged `segment`, from the dbt
+    graph. The refs dbt needs at parse time are the lines below, written by
+    `python -m segmart.segments` from the seg_*.sql files (docs/decisions/0002). -#}
+{#- rules: written by `python -m segmart.segments`, one per seg_*.sql; do not edit -#}
 -- depends_on: {{ ref('seg_cart_abandoners') }}
 -- depends_on: {{ ref('seg_churn_risk') }}
 -- depends_on: {{ ref('seg_dormant_users') }}
@@ -15,7 +13,9 @@
 -- depends_on: {{ ref('seg_new_users') }}
 -- depends_on: {{ ref('seg_repeat_product_viewers') }}
 -- depends_on: {{ ref('seg_rfm') }}
+{#- end of rules -#}
 {%- set rules = segment_rule_nodes() %}
+{{ check_segment_rules_listed(rules) }}
 
 with
 

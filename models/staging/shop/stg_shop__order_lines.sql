@@ -26,6 +26,7 @@ final as (
         order_lines.category,
         order_lines.quantity,
         order_lines.unit_price,
+        order_lines.unit_price = 0 as is_free_item,
         {{ money('order_lines.quantity * order_lines.unit_price') }} as line_revenue,
         order_lines.status,
         statuses.counts_as_purchase as is_completed,

@@ -1,17 +1,11 @@
-{#- One row per valid event_id: at-least-once delivery de-duplicated, keeping the copy from the
-    first file by name, then the earliest.
-
-    Stored (every intermediate model and many tests read it) and incremental on event_id
-    (file_batch_table_config; a full table on Spark): a build takes the event_ids of the base
-    rows staged since its newest stored row, chooses again among all valid copies of those
-    ids (old and new, so a later copy never wins over an earlier file), and replaces them.
-    Ids of erased persons are chosen again as well (another person's copy could remain) and
-    then deleted by the post-hook when nothing remains. staged_at is the build that chose a
-    row's copy, so the event tables downstream see every id chosen again as new. -#}
+{#- One row per valid event_id: at-least-once delivery de-duplicated, keeping the copy from
+    the first file by name, then the earliest. Stored and incremental on event_id: a build
+    chooses again among all valid copies of the ids staged since its newest row; staged_at is
+    the build that chose a copy. docs/incremental.md -#}
 {{ config(
     on_schema_change='fail',
     post_hook=[
-        "{{ delete_rows(this, erased_rows_condition(this)) if is_incremental() else 'select 1' }}",
+        "{{ incremental_delete(erased_rows_condition(this)) }}",
     ],
     **file_batch_table_config('event_id')
 ) }}

@@ -69,6 +69,45 @@ cases as (
         ) as passed
     union all
     select
+        'landed_timestamp: an integer epoch in s, ms, us or ns, told by its digits' as case_name,
+        (
+            {{ landed_timestamp('cast(1736071200 as bigint)') }}
+            = timestamp '2025-01-05 10:00:00'
+            and {{ landed_timestamp('cast(1736071200000 as bigint)') }}
+            = timestamp '2025-01-05 10:00:00'
+            and {{ landed_timestamp('cast(1736071200000001 as bigint)') }}
+            = timestamp '2025-01-05 10:00:00.000001'
+            and {{ landed_timestamp('cast(1736071200000001000 as bigint)') }}
+            = timestamp '2025-01-05 10:00:00.000001'
+            and {{ landed_timestamp("' 1736071200 '") }} = timestamp '2025-01-05 10:00:00'
+        ) as passed
+    union all
+    select
+        'landed_timestamp: the edges of the epoch bands' as case_name,
+        (
+            {{ landed_timestamp('cast(100000000 as bigint)') }}
+            = timestamp '1973-03-03 09:46:40'
+            and {{ landed_timestamp('cast(99999999999 as bigint)') }}
+            = timestamp '5138-11-16 09:46:39'
+            and {{ landed_timestamp('cast(100000000000 as bigint)') }}
+            = timestamp '1973-03-03 09:46:40'
+        ) as passed
+    union all
+    select
+        'landed_epoch_out_of_range: an integer outside every band, and only that' as case_name,
+        (
+            {{ landed_epoch_out_of_range('cast(99999999 as bigint)') }}
+            and {{ landed_epoch_out_of_range('cast(-1736071200 as bigint)') }}
+            and {{ landed_epoch_out_of_range("'42'") }}
+            and {{ landed_timestamp('cast(42 as bigint)') }} is null
+            and not {{ landed_epoch_out_of_range('cast(1736071200 as bigint)') }}
+            and not {{ landed_epoch_out_of_range("'2025-01-05 10:00:00'") }}
+            and not {{ landed_epoch_out_of_range("'yesterday-ish'") }}
+            and not {{ landed_epoch_out_of_range("timestamp '2025-01-05 10:00:00'") }}
+            and not {{ landed_epoch_out_of_range('cast(null as bigint)') }}
+        ) as passed
+    union all
+    select
         'ordered_tuple: max_by takes the latest time, then the greatest id' as case_name,
         (
             select max_by(user_id, {{ ordered_tuple(['occurred_at', 'event_id']) }}) = 'b'

@@ -59,7 +59,14 @@ typed as (
             {{ landed_timestamp('source.consent_' ~ purpose ~ '_updated_at') }}
                 as consent_{{ purpose }}_updated_at,
         {%- endfor %}
-        cast(source.filename as string) as source_file
+        cast(source.filename as string) as source_file,
+        -- an integer time outside every epoch band (landed_epoch_timestamp)
+        case
+            when {{ landed_epoch_out_of_range('source.signup_at') }} then 'signup_at'
+            when {{ landed_epoch_out_of_range('source.consent_updated_at') }}
+                then 'consent_updated_at'
+            when {{ landed_epoch_out_of_range('source.updated_at') }} then 'updated_at'
+        end as out_of_range_column
     from source
 
 ),
@@ -81,6 +88,8 @@ final as (
             as has_unknown_time_zone,
         case
             when kept.user_id is null then 'missing_user_id'
+            when kept.out_of_range_column is not null
+                then 'out_of_range_' || kept.out_of_range_column
         end as reject_reason
     from kept
     left join time_zones

@@ -64,6 +64,9 @@ checked as (
             when kept.line_number is null then 'missing_line_number'
             when kept.user_id is null then 'missing_user_id'
             when kept.ordered_at_raw is null then 'missing_ordered_at'
+            -- tested only where the time did not parse (CASE and AND skip the other rows)
+            when kept.ordered_at is null and {{ landed_epoch_out_of_range('kept.ordered_at_raw') }}
+                then 'out_of_range_ordered_at'
             when kept.ordered_at is null then 'unparseable_ordered_at'
             when kept.ordered_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()
@@ -71,9 +74,8 @@ checked as (
             when kept.quantity is null then 'unparseable_quantity'
             when kept.quantity <= 0 then 'invalid_quantity'
             when kept.unit_price is null then 'unparseable_unit_price'
+            -- a price of zero is valid: a gift, a sample, a 100 %-off coupon
             when kept.unit_price < 0 then 'negative_unit_price'
-            -- a line at price zero (a free sample, a stock write-off) is not a purchase
-            when kept.unit_price = 0 then 'zero_unit_price'
             when statuses.status is null then 'unknown_status'
         end as row_reject_reason
     from kept

@@ -85,6 +85,10 @@ classified as (
             when kept.anonymous_id is null and kept.user_id is null then 'missing_identity'
             when event_types.event_type is null then 'unknown_event_type'
             when kept.occurred_at_landed is null then 'missing_occurred_at'
+            -- tested only where the time did not parse (CASE and AND skip the other rows)
+            when kept.occurred_at is null
+                and {{ landed_epoch_out_of_range('kept.occurred_at_landed') }}
+                then 'out_of_range_occurred_at'
             when kept.occurred_at is null then 'unparseable_occurred_at'
             when kept.occurred_at > {{ dbt.dateadd(
                 'hour', var('segmart_future_tolerance_hours'), build_started_at()

@@ -1,0 +1,3 @@
+{% macro after_as_of(column) -%}
+    {{ column }} > (select as_of from {{ ref('int_as_of_resolved') }})
+{%- endmacro %}

@@ -1,0 +1,3 @@
+{% macro missing_from(relation, column) -%}
+    {{ column }} not in (select {{ column }} from {{ relation }})
+{%- endmacro %}
