@@ -96,8 +96,11 @@ build: setup segments  ## dbt build (no unit tests) on whatever is in $SEGMART_R
 publish: setup  ## copy the marts of the built warehouse to the read-only serving file, atomically
 	$(BIN)/python -m segmart.publish --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 
-export: setup  ## one Parquet + CSV per segment under exports/: contactable, treatment group only
-	$(BIN)/python -m segmart.export --db $(SEGMART_SERVING) --out $(EXPORT_DIR)
+# every destination (google_customer_match, meta_custom_audience, email): full files, deltas
+# against the state of the last run, manifests (docs/activation.md); DESTINATION=name for one
+DESTINATION ?= all
+export: setup  ## exports/<destination>/<segment>.csv (+ .added/.removed deltas, _manifest.csv) for every destination
+	$(BIN)/python -m segmart.export --destination $(DESTINATION) --db $(SEGMART_SERVING) --out $(EXPORT_DIR)
 
 test: setup browser lint pytest test-spark  ## ruff, sqlfluff, pytest (dbt builds on generated data, the dashboard in Chromium), then the same models on Spark
 

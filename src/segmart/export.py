@@ -1,4 +1,18 @@
-"""Write one activation file per segment for a campaign tool: only persons who may be contacted.
+"""Activation files: per destination (ad platforms, an e-mail tool), or the salted legacy files.
+
+    python -m segmart.export --destination all --db serving/segmart.duckdb --out exports
+    python -m segmart.export --destination google_customer_match --db ... --out ...
+
+With --destination (google_customer_match, meta_custom_audience, email, a comma-separated
+list, or all) each destination gets `<out>/<destination>/<segment>.csv` normalised and
+hashed by the platform's own rules, `<segment>.added.csv` and `<segment>.removed.csv`
+against the state of the last run (`<out>/_state.duckdb`, or --state), and `_manifest.csv`.
+Consent per purpose, priority lists and minimum audience sizes apply (activation.yml);
+the rules and their sources are in segmart.activation and docs/activation.md. Identifiers
+come from the restricted file publish writes beside the serving file (`<name>.pii.duckdb`),
+or from the pii schema of --db when it is a warehouse, or of $SEGMART_DB (or --pii).
+
+Without --destination, the legacy export (kept for existing jobs):
 
     python -m segmart.export --db serving/segmart.duckdb --out exports --format parquet,csv
 
@@ -27,6 +41,10 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from segmart.activation.audiences import ActivationError, export_destinations
+from segmart.activation.destinations import DESTINATIONS
+from segmart.activation.settings import SettingsError, load_settings
 
 FORMATS = ("parquet", "csv")
 
@@ -149,9 +167,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="the published serving file (or a warehouse no build is writing)")
     parser.add_argument("--out", type=Path, default=Path("exports"))
     parser.add_argument("--format", default="parquet,csv",
-                        help="comma-separated: parquet, csv (default both)")
+                        help="legacy export only: comma-separated parquet, csv (default both)")
+    parser.add_argument("--destination",
+                        help=f"{', '.join(DESTINATIONS)}, a comma-separated list, or all")
+    parser.add_argument("--state", type=Path,
+                        help="the state DuckDB file (default <out>/_state.duckdb)")
+    parser.add_argument("--pii", type=Path,
+                        help="where pii.pii_customers is (default: --db itself if it has "
+                             "schema pii, else <db>.pii.duckdb beside it, else $SEGMART_DB)")
+    parser.add_argument("--config", type=Path, default=Path("activation.yml"),
+                        help="priority lists and minimum audience sizes")
+    parser.add_argument("--min-audience-size", type=int,
+                        help="overrides activation.yml for every destination")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.destination:
+        return _main_destinations(args, started)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     try:
         manifest = export(args.db, args.out, formats, progress=print)
@@ -163,6 +194,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nexported {exported:,} contactable treatment-group memberships of {members:,} "
           f"in {len(manifest)} segments to {args.out}/ "
           f"({time.perf_counter() - started:.1f} s); manifest: {args.out}/_manifest.csv")
+    return 0
+
+
+def _main_destinations(args, started: float) -> int:
+    names = (list(DESTINATIONS) if args.destination.strip() == "all"
+             else [d.strip() for d in args.destination.split(",") if d.strip()])
+    try:
+        settings = load_settings(args.config)
+        if args.min_audience_size is not None:
+            if args.min_audience_size < 1:
+                raise SettingsError("--min-audience-size must be at least 1")
+            settings = type(settings)(args.min_audience_size, {}, settings.priority_lists)
+        manifests = export_destinations(args.db, args.out, names, settings,
+                                        state_path=args.state, pii=args.pii, progress=print)
+    except (ActivationError, SettingsError) as exc:
+        print(f"segmart export: {exc}", file=sys.stderr)
+        return 1
+    print(f"\nexported {len(manifests)} destinations to {args.out}/ "
+          f"({time.perf_counter() - started:.1f} s); manifests: "
+          f"{', '.join(f'{args.out}/{d}/_manifest.csv' for d in manifests)}")
     return 0
 
 

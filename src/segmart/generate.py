@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from segmart.generate_contacts import contact_columns
 from segmart.holdouts import is_control
 
 DEFAULT_END = "2025-01-01T00:00:00"
@@ -758,6 +759,16 @@ class Generator:
             "consent_updated_at": pa.array(signup.astype("datetime64[ms]")),
             "updated_at": pa.array(signup.astype("datetime64[ms]")),
         })
+        for name, values in contact_columns(
+                self.cfg.seed, int(people[0]) if n else 0, np.asarray(table["country"]),
+                consent, signup.astype("datetime64[ms]"), np.asarray(table["email"]),
+                ~np.isin(people, erased if erased is not None else []),
+                self.cfg.bad_rate * 2).items():
+            column = pa.array(values, pa.timestamp("ms") if name.endswith("_at") else pa.string())
+            if name in table.column_names:
+                table = table.set_column(table.column_names.index(name), name, column)
+            else:
+                table = table.append_column(name, column)
         pool = np.flatnonzero(~np.isin(people, erased if erased is not None else []))
         n_dup = min(rng.binomial(n, self.cfg.customer_duplicate_rate), len(pool)) if n else 0
         if n_dup:

@@ -10,6 +10,11 @@ gets either the previous complete copy or the new complete copy, never a half-wr
 a reader that already has it open keeps reading its copy until it reconnects.
 
 A failed copy leaves the previous serving file untouched.
+
+The direct identifiers the activation export needs (`pii.pii_customers`) are published the
+same way to a separate restricted file beside it, `<name>.pii.duckdb` (owner read/write
+only), never into the serving file BI reads; the export finds it from its `--db`, so an
+export never waits for a build either (docs/personal-data.md).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from pathlib import Path
 import duckdb
 
 SCHEMA = "marts"
+# the restricted schema and the tables of it the export reads
+PII_SCHEMA = "pii"
+PII_TABLES = ("pii_customers",)
 # a small table that tells readers which build they are looking at
 PUBLICATION_TABLE = "publication"
 
@@ -49,8 +57,50 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def publish(db: Path, target: Path, progress=None) -> dict[str, int]:
-    """Copy every `marts` table of `db` to `target` atomically; return rows per table."""
+def pii_path_beside(serving: Path) -> Path:
+    """The restricted file beside a serving file: serving/segmart.pii.duckdb."""
+    return serving.with_name(f"{serving.stem}.pii{serving.suffix}")
+
+
+def publish_pii(db: Path, target: Path) -> int:
+    """Copy the export's pii tables of `db` to the restricted file beside `target`
+    atomically (mode 0600); return the rows copied, 0 when `db` has no pii schema."""
+    restricted = pii_path_beside(target)
+    staging = restricted.with_name(f".{restricted.name}.{os.getpid()}.tmp")
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    rows = 0
+    try:
+        con = duckdb.connect(str(staging))
+        try:
+            con.execute(f"attach {_literal(str(db))} as warehouse (read_only)")
+            present = {r[0] for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'warehouse' and table_schema = ?", [PII_SCHEMA]
+            ).fetchall()}
+            if not set(PII_TABLES) <= present:
+                restricted.unlink(missing_ok=True)  # never leave an older copy behind
+                return 0
+            con.execute(f"create schema {PII_SCHEMA}")
+            for table in PII_TABLES:
+                name = f"{PII_SCHEMA}.{_quote(table)}"
+                con.execute(f"create table {name} as select * from warehouse.{name}")
+                rows += con.execute(f"select count(*) from {name}").fetchall()[0][0]
+            con.execute("detach warehouse")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.chmod(staging, 0o600)
+        os.replace(staging, restricted)
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    return rows
+
+
+def publish(db: Path, target: Path, progress=None, with_pii: bool = True) -> dict[str, int]:
+    """Copy every `marts` table of `db` to `target` atomically; return rows per table. With
+    `with_pii`, first the export's pii tables to the restricted file beside it."""
     say = progress or (lambda _msg: None)
     if not db.exists():
         raise PublishError(f"no warehouse at {db}: run `make build` (or `make demo`) first")
@@ -88,6 +138,9 @@ def publish(db: Path, target: Path, progress=None) -> dict[str, int]:
             con.execute("checkpoint")
         finally:
             con.close()
+        if with_pii:
+            # before the serving file: an export that sees the new marts sees the new pii
+            publish_pii(db, target)
         os.replace(staging, target)
     finally:
         staging.unlink(missing_ok=True)

@@ -231,7 +231,8 @@ def test_the_first_delivery_of_a_duplicate_wins(catalogue):
 
 def test_a_customer_listed_twice_keeps_the_latest_version(catalogue):
     _, db = catalogue
-    rows = _query(db, "select email, has_marketing_consent from staging.stg_crm__customers "
+    rows = _query(db, "select email, has_marketing_consent from pii.pii_customers "
+                      "inner join staging.stg_crm__customers using (user_id) "
                       "where user_id = 'u_listed_twice'")
     assert rows == [("new@example.com", False)]
     assert _query(db, "select reject_reason from staging.stg_crm__customers_rejected") == [

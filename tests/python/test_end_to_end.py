@@ -138,7 +138,7 @@ def test_pii_hashes_use_the_salt_from_the_environment(built, tmp_path):
     with duckdb.connect(str(db_copy), read_only=True) as con:
         user, digest = con.execute("select user_id, email_sha256 from marts.user_profiles "
                                    "where email_sha256 is not null limit 1").fetchall()[0]
-        email = con.execute("select email from staging.stg_crm__customers where user_id = ?",
+        email = con.execute("select email from pii.pii_customers where user_id = ?",
                             [user]).fetchall()[0][0]
     assert digest == hashlib.sha256(f"a-production-salt{email}".encode()).hexdigest()
     default = built.query("select email_sha256 from marts.user_profiles where user_id = ?",
@@ -206,3 +206,34 @@ def test_missing_optional_columns_and_deletion_folder(tmp_path):
     result = run_dbt(["build", "--vars", "{as_of: '2025-01-01'}"], raw, tmp_path / "x.duckdb",
                      tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_direct_identifiers_live_only_in_the_pii_schema(built, tmp_path):
+    """The landed e-mails, phones and names are found in schema pii and in no other schema of
+    the warehouse, and the serving file has no pii schema at all."""
+    from segmart.publish import publish
+
+    landed = pd.concat(pd.read_parquet(p) for p in (built.raw_dir / "customers").glob("*.parquet"))
+    needles = sorted(set(landed["email"].dropna()) | set(landed["phone"].dropna())
+                     | {f"{f} {ln}" for f, ln in zip(landed["first_name"], landed["last_name"],
+                                                    strict=True)})
+    assert len(needles) > 500
+    columns = built.query("""
+        select table_schema, table_name, column_name from information_schema.columns
+        where data_type = 'VARCHAR'
+    """)
+    found: dict[str, int] = {}
+    for schema, table, column in columns:
+        hits = built.query(
+            f'select count(*) from "{schema}"."{table}" where list_contains(?, "{column}")',
+            [needles])[0][0]
+        if hits:
+            found[f"{schema}.{table}.{column}"] = hits
+    assert found, "the pii schema holds the identifiers"
+    assert {key.split(".")[0] for key in found} == {"pii"}, found
+    serving = tmp_path / "serving.duckdb"
+    publish(built.db_path, serving)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        schemas = {r[0] for r in con.execute(
+            "select distinct table_schema from information_schema.tables").fetchall()}
+    assert schemas == {"marts"}

@@ -69,7 +69,14 @@ def test_publish_copies_every_mart_table(built, tmp_path):
     assert published == counts == _tables(built.db_path)
     assert {"segment_memberships", "segment_summary", "user_features"} <= set(published)
     # only the serving file is left behind: no temporary copy, no write-ahead log
-    assert [p.name for p in serving.parent.iterdir()] == ["segmart.duckdb"]
+    assert sorted(p.name for p in serving.parent.iterdir()) == ["segmart.duckdb",
+                                                               "segmart.pii.duckdb"]
+    # beside it the restricted file the export reads: pii_customers only, owner-only
+    restricted = serving.with_name("segmart.pii.duckdb")
+    assert restricted.stat().st_mode & 0o077 == 0
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        assert con.execute("select table_schema, table_name from information_schema.tables"
+                           ).fetchall() == [("pii", "pii_customers")]
 
 
 def test_a_failed_publish_keeps_the_previous_serving_file(built, tmp_path):
@@ -83,7 +90,8 @@ def test_a_failed_publish_keeps_the_previous_serving_file(built, tmp_path):
     with pytest.raises(PublishError, match="run `make build`"):
         publish(tmp_path / "missing.duckdb", serving)
     assert serving.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.duckdb", "segmart.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.duckdb", "segmart.duckdb",
+                                                          "segmart.pii.duckdb"]
 
 
 def test_readers_are_never_blocked_nor_see_a_mixed_state(built, tmp_path):

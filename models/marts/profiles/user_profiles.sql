@@ -15,6 +15,16 @@ customers as (
 
 ),
 
+contacts as (
+
+    -- the e-mail only, to hash it; no direct identifier leaves this model
+    select
+        user_id,
+        email
+    from {{ ref('pii_customers') }}
+
+),
+
 deletion_requests as (
 
     select user_id from {{ ref('stg_crm__deletion_requests') }}
@@ -49,9 +59,13 @@ activity as (
 
 customers_signed_up as (
 
-    select customers.*
+    select
+        customers.*,
+        contacts.email
     from customers
     cross join as_of
+    left join contacts
+        on customers.user_id = contacts.user_id
     left join deletion_requests
         on customers.user_id = deletion_requests.user_id
     where deletion_requests.user_id is null

@@ -10,6 +10,7 @@ customers as (
 versioned as (
 
     -- the latest version of a record wins; on a tie, the one from the last file by name
+    -- (pii_customers ranks the same way); no direct identifier leaves this CTE
     select
         *,
         row_number() over (
@@ -27,7 +28,6 @@ final as (
 
     select
         user_id,
-        email,
         signup_at,
         birth_year,
         gender,

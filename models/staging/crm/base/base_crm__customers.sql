@@ -3,8 +3,10 @@
     Stored, not a view: stg_crm__customers (read by five models and its tests),
     stg_crm__customers_rejected and data_quality_row_counts read it, and the CRM files and
     time zone names are then parsed once per build instead of once per reader. Rebuilt in
-    full each time (one row per customer record, small next to the events). -#}
-{{ config(materialized='table') }}
+    full each time (one row per customer record, small next to the events). It holds the
+    direct identifiers (e-mail, phone, names, postal code), so it lives in the restricted
+    schema `pii`, which publish never copies (docs/personal-data.md). -#}
+{{ config(materialized='table', schema='pii') }}
 
 with
 
@@ -14,6 +16,10 @@ source as (
         'user_id', 'email', 'signup_at', 'birth_year', 'gender', 'income_band',
         'occupation', 'city', 'country', 'timezone', 'marketing_consent',
         'consent_updated_at', 'updated_at',
+        'phone', 'first_name', 'last_name', 'postal_code', 'region',
+        'consent_email_marketing', 'consent_email_marketing_updated_at',
+        'consent_ad_user_data', 'consent_ad_user_data_updated_at',
+        'consent_ad_personalization', 'consent_ad_personalization_updated_at',
     ]) }}
 
 ),
@@ -40,6 +46,19 @@ typed as (
         {{ dbt.safe_cast('source.marketing_consent', 'boolean') }} as has_marketing_consent,
         {{ landed_timestamp('source.consent_updated_at') }} as consent_updated_at,
         {{ landed_timestamp('source.updated_at') }} as updated_at,
+        -- optional contact and consent columns (docs/personal-data.md); kept as delivered,
+        -- checked in pii_customers and pii_phone_numbers
+        nullif(trim(cast(source.phone as string)), '') as phone,
+        nullif(trim(cast(source.first_name as string)), '') as first_name,
+        nullif(trim(cast(source.last_name as string)), '') as last_name,
+        nullif(trim(cast(source.postal_code as string)), '') as postal_code,
+        nullif(trim(cast(source.region as string)), '') as region,
+        {%- for purpose in ['email_marketing', 'ad_user_data', 'ad_personalization'] %}
+            lower(nullif(trim(cast(source.consent_{{ purpose }} as string)), ''))
+                as consent_{{ purpose }}_raw,
+            {{ landed_timestamp('source.consent_' ~ purpose ~ '_updated_at') }}
+                as consent_{{ purpose }}_updated_at,
+        {%- endfor %}
         cast(source.filename as string) as source_file,
         -- an integer time outside every epoch band (landed_epoch_timestamp)
         case

@@ -1,0 +1,12 @@
+"""One row per customer with a phone: the number in E.164, null when it cannot be made one."""
+
+from segmart.activation.normalise import phone_e164
+
+
+def model(dbt, session):
+    customers = dbt.ref("pii_customers").filter("phone is not null").project(
+        "user_id, phone, country").df()
+    customers["phone_e164"] = [phone_e164(phone, country) for phone, country
+                               in zip(customers["phone"], customers["country"], strict=True)]
+    customers["has_invalid_phone"] = customers["phone_e164"].isna()
+    return customers[["user_id", "phone_e164", "has_invalid_phone"]]
