@@ -32,10 +32,11 @@ from segmart.spark import (
 
 AS_OF = "2025-01-01 00:00:00"
 LATER_AS_OF = "2025-01-02 00:00:00"
-#: the models dbt-spark cannot run on plain Spark (Python), and the one that only reads them
+#: the models dbt-spark cannot run on plain Spark (Python), and the one that only reads them;
+#: pii_phone_numbers is the phonenumbers parse of the CRM phones (docs/activation.md, Spark)
 OFF_ON_SPARK = {"user_clusters", "cluster_profiles", "clustering_quality",
                 "feature_distributions", "feature_drift", "experiment_results",
-                "feature_distribution_history"}
+                "feature_distribution_history", "pii_phone_numbers"}
 CLUSTER_TABLES = ("clustering_quality", "user_clusters", "cluster_profiles")
 
 
