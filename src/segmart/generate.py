@@ -120,6 +120,12 @@ class Config:
     background_rule_share: float = 0.2
     #: share of order lines given away at price zero (gifts, samples, 100 %-off coupons)
     free_item_rate: float = 0.01
+    #: share of regular customers who buy and browse as a buy-till-you-die process (each with
+    #: their own purchase rate and a chance to drop out after every purchase), simulated
+    #: ``future_days`` past the end: what they do after it goes only to the ground truth
+    #: (orders_after_end, is_active_after_end), so the propensity models can be checked
+    predictive_share: float = 0.3
+    future_days: int = 30
     chunk_users: int = 25_000
 
     def validate(self) -> None:
@@ -141,6 +147,10 @@ class Config:
                 "--archetype-share times the number of archetypes plus --visitor-share "
                 f"must stay at or below 0.9, got {planted:.2f}"
             )
+        if not 0.0 <= self.predictive_share <= 1.0:
+            raise ValueError(f"--predictive-share must be in [0, 1], got {self.predictive_share}")
+        if self.future_days < 1:
+            raise ValueError("--future-days must be at least 1")
         if self.chunk_users < 100:
             raise ValueError("--chunk-users must be at least 100")
 
@@ -219,6 +229,8 @@ class ChunkPlanner:
         self.end = np.datetime64(cfg.end.replace(tzinfo=None), "us")
         self.sessions = Sessions()
         self._local_end_dates = _local_end_dates(cfg.end)
+        # the predictive cohort's future: person -> (orders, any activity) after the end
+        self.future: dict[int, tuple[int, bool]] = {}
 
     # -- time helpers -------------------------------------------------------------------
     def local_start(self, users: np.ndarray, days_before: np.ndarray,
@@ -299,6 +311,10 @@ class ChunkPlanner:
         getattr(self, f"_plan_{archetype}")(users)
 
     def _plan_regular(self, users):
+        if self.cfg.predictive_share:
+            predictive = self.rng.random(len(users)) < self.cfg.predictive_share
+            self._plan_predictive(users[predictive])
+            users = users[~predictive]
         # a quarter each of background_rule_share: lapsed, a cart left, new, a busy week
         kind = np.minimum(self.rng.random(len(users)) / (self.cfg.background_rule_share / 4),
                           4).astype(np.int64) if self.cfg.background_rule_share else \
@@ -317,6 +333,44 @@ class ChunkPlanner:
             who, day = self.distinct_days(busy, self.rng.integers(5, 7, len(busy)), 1, 6)
             self.sessions.add(who, self.local_start(who, day, self.uniform(*DAYTIME, len(who))),
                               0, self.product(len(who)))
+
+    def _plan_predictive(self, users):
+        """Day by day: purchases ~ Poisson(rate), browsing sessions ~ Poisson(browse rate),
+        and after each purchase a dropout with the person's own chance, after which nothing
+        more happens. Days 1 .. days-1 before the end are landed; the end's own day and the
+        future_days-1 days after it are only counted (into self.future)."""
+        n = len(users)
+        if n == 0:
+            return
+        rate = self.rng.gamma(0.9, 1 / 25, n)
+        browse_rate = 2.0 * rate + self.rng.gamma(1.0, 0.03, n)
+        dropout = self.rng.beta(1.0, 5.0, n)
+        first = self.rng.integers(self.cfg.days // 2, self.cfg.days, n)
+        alive = np.ones(n, bool)
+        orders_after = np.zeros(n, np.int64)
+        active_after = np.zeros(n, bool)
+        # everyone is seen at least once: a first browsing session on their first day
+        self._sessions_on(users, first, 0)
+        for day in range(self.cfg.days - 1, -self.cfg.future_days, -1):
+            on = alive & (first >= day)
+            buys = self.rng.poisson(rate) * on
+            browses = self.rng.poisson(browse_rate) * on
+            if day >= 1:
+                self._sessions_on(np.repeat(users, buys), np.full(buys.sum(), day), 2)
+                self._sessions_on(np.repeat(users, browses), np.full(browses.sum(), day), 0)
+            else:
+                orders_after += buys
+                active_after |= (buys + browses) > 0
+            alive &= self.rng.random(n) >= 1 - (1 - dropout) ** buys
+        self.future.update(zip(users.tolist(), zip(orders_after.tolist(),
+                                                   active_after.tolist(), strict=True)))
+
+    def _sessions_on(self, who: np.ndarray, days_before: np.ndarray, intent: int) -> None:
+        if len(who) == 0:
+            return
+        n = len(who)
+        self.sessions.add(who, self.local_start(who, days_before, self.uniform(*DAYTIME, n)),
+                          intent, self.product(n), quantity=self.rng.integers(1, 3, n))
 
     def _plan_visitor(self, users):
         counts = self.rng.integers(1, 4, len(users))
@@ -532,7 +586,7 @@ class Generator:
                                     erased=people[deleted & registered]))
         self._write(f"deletion_requests/part-{chunk:05d}.parquet",
                     self._deletions(rng, people[deleted & registered]))
-        truth = self._ground_truth(people, archetype, deleted & registered)
+        truth = self._ground_truth(people, archetype, deleted & registered, planner.future)
         self._write(f"_ground_truth/part-{chunk:05d}.parquet", truth)
         self._write(f"campaign_outcomes/part-{chunk:05d}.parquet",
                     self._campaign_outcomes(rng, truth.to_pandas()))
@@ -804,15 +858,19 @@ class Generator:
             "converted_at": pa.array(when[converted]),
         })
 
-    def _ground_truth(self, people, archetype, deleted) -> pa.Table:
+    def _ground_truth(self, people, archetype, deleted, future) -> pa.Table:
         registered = archetype != ARCHETYPES.index("visitor")
         ids = pc.if_else(pa.array(registered), _prefixed("u", people, 8),
                          pc.binary_join_element_wise(_prefixed("a", people, 8),
                                                      pa.array(["0"] * len(people)), "-"))
+        known = [future.get(int(p)) for p in people]
         return pa.table({
             "user_id": ids,
             "archetype": pa.array(np.array(ARCHETYPES)[archetype]),
             "is_deleted": pa.array(deleted),
+            # the predictive cohort only (null for everyone else): the future_days after end
+            "orders_after_end": pa.array([k[0] if k else None for k in known], pa.int64()),
+            "is_active_after_end": pa.array([k[1] if k else None for k in known], pa.bool_()),
         })
 
 
@@ -853,6 +911,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                              "have a busy week (0: no background person meets a rule)")
     parser.add_argument("--free-item-rate", type=float, default=0.01,
                         help="share of order lines given away at price zero")
+    parser.add_argument("--predictive-share", type=float, default=0.3,
+                        help="share of regular customers planted as a buy-till-you-die process "
+                             "whose next --future-days go to the ground truth (0: none)")
+    parser.add_argument("--future-days", type=int, default=30,
+                        help="days after --end the predictive cohort is simulated for")
     parser.add_argument("--chunk-users", type=int, default=25_000,
                         help="persons per chunk (bounds memory)")
     args = parser.parse_args(argv)
@@ -868,6 +931,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                  deletion_rate=args.deletion_rate, late_rate=args.late_rate,
                  background_rule_share=args.background_rule_share,
                  free_item_rate=args.free_item_rate,
+                 predictive_share=args.predictive_share, future_days=args.future_days,
                  chunk_users=args.chunk_users)
     try:
         cfg.validate()

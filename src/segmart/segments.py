@@ -73,9 +73,21 @@ def rules(root: Path = PROJECT_ROOT) -> list[Rule]:
     return found
 
 
-def depends_on_block(names: list[str]) -> str:
-    lines = [REFS_BEGIN, *(f"-- depends_on: {{{{ ref('{name}') }}}}" for name in names), REFS_END]
-    return "\n".join(lines)
+def duckdb_only_rules(root: Path = PROJECT_ROOT) -> set[str]:
+    """Rules under a ``predictive`` folder: they read DuckDB-only Python marts and are off on
+    Spark (dbt_project.yml), so segment_memberships refs them on DuckDB only."""
+    return {path.stem for path in (root / "models").rglob("seg_*.sql")
+            if "predictive" in path.parent.parts}
+
+
+def depends_on_block(names: list[str], duckdb_only: set[str] = frozenset()) -> str:
+    def line(name: str) -> str:
+        ref = f"-- depends_on: {{{{ ref('{name}') }}}}"
+        if name in duckdb_only:
+            return f"{{% if target.type == 'duckdb' %}}{ref}{{% endif %}}"
+        return ref
+
+    return "\n".join([REFS_BEGIN, *(line(name) for name in names), REFS_END])
 
 
 def segment_table(found: list[Rule]) -> str:
@@ -102,7 +114,8 @@ def expected(root: Path = PROJECT_ROOT) -> dict[Path, str]:
     docs = (root / DOCS).read_text()
     return {
         root / MEMBERSHIPS: _replace_between(memberships, REFS_BEGIN, REFS_END,
-                                             depends_on_block([r.model for r in found]),
+                                             depends_on_block([r.model for r in found],
+                                                              duckdb_only_rules(root)),
                                              MEMBERSHIPS),
         root / DOCS: _replace_between(docs, TABLE_BEGIN, TABLE_END,
                                       f"{TABLE_BEGIN}\n{segment_table(found)}\n{TABLE_END}",

@@ -7,9 +7,13 @@
 -- depends_on: {{ ref('seg_dormant_users') }}
 -- depends_on: {{ ref('seg_frequent_morning_buyers') }}
 -- depends_on: {{ ref('seg_high_intent') }}
+{% if target.type == 'duckdb' %}-- depends_on: {{ ref('seg_high_value_at_risk') }}{% endif %}
 -- depends_on: {{ ref('seg_high_value_cart_abandoners') }}
 -- depends_on: {{ ref('seg_highly_active_users') }}
 -- depends_on: {{ ref('seg_infrequent_evening_browsers') }}
+{% if target.type == 'duckdb' %}-- depends_on: {{ ref('seg_likely_buyers') }}{% endif %}
+{% if target.type == 'duckdb' %}-- depends_on: {{ ref('seg_likely_churners') }}{% endif %}
+{% if target.type == 'duckdb' %}-- depends_on: {{ ref('seg_lookalike_rfm_champions') }}{% endif %}
 -- depends_on: {{ ref('seg_new_users') }}
 -- depends_on: {{ ref('seg_repeat_product_viewers') }}
 -- depends_on: {{ ref('seg_rfm') }}

@@ -1,0 +1,13 @@
+"""One row per (seed segment, non-member): similarity to the seed's members, percentile."""
+
+from segmart.clustering import to_pandas
+from segmart.predict.lookalike import lookalike_table
+from segmart.predict.propensity import PropensityConfig, read_columns
+
+
+def model(dbt, session):
+    config = PropensityConfig.from_mapping(dbt.config.get("propensity"))
+    seeds = to_pandas(dbt.ref("lookalike_seeds"))
+    features = read_columns(dbt.ref("user_features"), config, ())
+    as_of = dbt.ref("int_as_of_resolved").project("as_of").limit(1).fetchall()[0][0]
+    return lookalike_table(features, seeds, config, as_of)

@@ -1,0 +1,440 @@
+"""Purchase and churn propensity: gradient-boosted trees trained point-in-time, calibrated,
+with each person's top drivers (docs/propensity.md).
+
+Targets over a horizon of H days (``segmart_propensity_horizon_days``):
+
+- **purchase**: at least one completed order in ``(as_of, as_of + H]``, asked of every person
+  with some activity by as_of;
+- **churn**: no activity at all in ``(as_of, as_of + H]``, asked of the persons active in the
+  ``active_days`` before as_of.
+
+``feature_snapshots`` holds user_features at ``as_of - H`` (snapshot 1) and ``as_of - 2H``
+(snapshot 2) with what each person did in the H days after. The **quality** fit trains on
+snapshot 2 and is measured on snapshot 1, a later period, against two baselines (recency
+alone; BG/NBD expected orders for purchase). The **production** fit trains on snapshot 1, the
+latest labelled period, and scores everyone at as_of from user_features.
+
+A fit is LightGBM on a deterministic 80 % of its rows (a hash of user_id), stopped early on
+the other 20 %, whose raw scores then calibrate it (Platt scaling: a logistic regression of
+the label on the raw score, strictly monotone, so ranks and AUC are the booster's). The top
+drivers are LightGBM's exact tree SHAP values (``pred_contrib``) in log-odds of the raw
+booster; calibration keeps their signs and order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+TARGETS = ("purchase", "churn")
+
+#: user_features columns the models read; all exist at every snapshot (same SQL).
+DEFAULT_FEATURES = (
+    "recency_days",
+    "count_sessions_7d", "count_sessions_30d", "count_sessions_90d",
+    "count_events_7d", "count_events_30d", "count_events_90d",
+    "count_product_views_7d", "count_product_views_30d", "count_product_views_90d",
+    "count_add_to_carts_7d", "count_add_to_carts_30d", "count_add_to_carts_90d",
+    "count_orders_30d", "count_orders_90d", "count_orders_lifetime",
+    "total_revenue_30d", "total_revenue_90d", "total_revenue_lifetime",
+    "avg_order_value", "avg_session_seconds",
+    "share_orders_morning_90d", "share_sessions_evening_30d",
+    "days_since_last_order", "count_free_items_lifetime",
+    "btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value",
+)
+
+QUALITY_COLUMNS = (
+    "target", "status", "reason", "horizon_days", "train_snapshot_at",
+    "validation_snapshot_at", "count_train", "count_validation", "positive_rate_train",
+    "positive_rate_validation", "auc", "log_loss", "lift_top_decile", "brier",
+    "calibration_error", "baseline_recency_auc", "baseline_recency_log_loss",
+    "baseline_recency_lift_top_decile", "baseline_bg_nbd_auc", "baseline_bg_nbd_log_loss",
+    "baseline_bg_nbd_lift_top_decile", "count_trees", "count_features", "as_of",
+)
+SCORE_COLUMNS = ("user_id", "target", "p", "percentile", "decile", "top_drivers",
+                 "horizon_days", "as_of")
+
+
+class PropensityError(ValueError):
+    """A configuration the models cannot run with (named, before any fit)."""
+
+
+@dataclass(frozen=True)
+class PropensityConfig:
+    """Settings from the vars (dbt_project.yml) and the predictions folder config."""
+
+    horizon_days: int = 30
+    active_days: int = 90
+    min_class_rows: int = 50
+    max_train_rows: int = 200_000
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    seed: int = 7
+    n_estimators: int = 400
+    learning_rate: float = 0.05
+    num_leaves: int = 15
+    min_child_samples: int = 50
+    feature_fraction: float = 0.8
+    lambda_l2: float = 1.0
+    early_stopping_rounds: int = 30
+    num_threads: int = 2
+    top_drivers: int = 3
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping | None) -> PropensityConfig:
+        mapping = dict(mapping or {})
+        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        unknown = sorted(set(mapping) - set(known))
+        if unknown:
+            raise PropensityError(f"unknown propensity setting(s) {unknown}; known: "
+                                  f"{sorted(known)}")
+        values = {}
+        for name, value in mapping.items():
+            if name == "features":
+                if isinstance(value, str):
+                    value = [v.strip() for v in value.split(",") if v.strip()]
+                values[name] = tuple(value)
+            elif known[name].type in ("int", int):
+                values[name] = int(value)
+            elif known[name].type in ("float", float):
+                values[name] = float(value)
+            else:
+                values[name] = value
+        config = cls(**values)
+        if config.horizon_days < 1 or config.active_days < 1 or config.min_class_rows < 1:
+            raise PropensityError("horizon_days, active_days and min_class_rows must be >= 1")
+        if not config.features:
+            raise PropensityError("propensity needs at least one feature")
+        return config
+
+
+# --- populations and labels -----------------------------------------------------------------
+
+def population(frame: pd.DataFrame, target: str, config: PropensityConfig) -> np.ndarray:
+    """Rows asked about the target: anyone active by then (purchase), or active in the last
+    active_days (churn)."""
+    active = frame["last_activity_at"].notna().to_numpy()
+    if target == "purchase":
+        return active
+    if target == "churn":
+        recency = frame["recency_days"].to_numpy(dtype=float)
+        return active & (np.nan_to_num(recency, nan=np.inf) < config.active_days)
+    raise PropensityError(f"unknown target {target!r}; known: {TARGETS}")
+
+
+def labels(frame: pd.DataFrame, target: str) -> np.ndarray:
+    """1 where the target happened in the horizon after the snapshot."""
+    if target == "purchase":
+        return (frame["count_orders_after"].to_numpy() > 0).astype(int)
+    return (frame["count_activity_after"].to_numpy() == 0).astype(int)
+
+
+def stable_hash(user_ids: pd.Series, seed: int) -> np.ndarray:
+    """A per-person hash that is the same on every run and machine (pandas' fixed key)."""
+    keyed = user_ids.astype(str) + f"|{seed}"
+    return pd.util.hash_pandas_object(keyed, index=False).to_numpy()
+
+
+def sample_rows(frame: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
+    """At most limit rows: those with the smallest hashes, so the sample is reproducible."""
+    if len(frame) <= limit:
+        return frame
+    order = np.argsort(stable_hash(frame["user_id"], seed), kind="stable")[:limit]
+    return frame.iloc[np.sort(order)]
+
+
+def check_features(columns: Sequence[str], config: PropensityConfig) -> None:
+    missing = [f for f in config.features if f not in columns]
+    if missing:
+        raise PropensityError(f"propensity feature(s) {missing} are not columns of "
+                              f"user_features; available: {sorted(columns)}")
+
+
+def matrix(frame: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+    """Features as float64; nulls stay NaN, which LightGBM routes as missing."""
+    return frame.loc[:, list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+# --- one fit -------------------------------------------------------------------------------
+
+@dataclass
+class Fitted:
+    """A calibrated booster: score = sigmoid(a * raw + b)."""
+
+    booster: object
+    features: tuple[str, ...]
+    a: float
+    b: float
+
+    @property
+    def count_trees(self) -> int:
+        return int(self.booster.num_trees())
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        return self.booster.predict(x, raw_score=True)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(self.a * self.raw(x) + self.b)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Per-feature SHAP values in raw log-odds; the last column is the expected value."""
+        return np.asarray(self.booster.predict(x, pred_contrib=True))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+
+
+def platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood a, b of P(y=1) = sigmoid(a * raw + b) (Platt scaling)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+    model.fit(raw.reshape(-1, 1), y)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def fit(frame: pd.DataFrame, y: np.ndarray, config: PropensityConfig) -> Fitted:
+    """LightGBM on 80 % of the rows, stopped early and Platt-calibrated on the other 20 %."""
+    import lightgbm
+
+    held_out = (stable_hash(frame["user_id"], config.seed) % 5) == 0
+    if held_out.all() or not held_out.any():
+        held_out = np.arange(len(frame)) % 5 == 0
+    x = matrix(frame, config.features)
+    params = {
+        "objective": "binary",
+        "learning_rate": config.learning_rate,
+        "num_leaves": config.num_leaves,
+        "min_child_samples": config.min_child_samples,
+        "feature_fraction": config.feature_fraction,
+        "lambda_l2": config.lambda_l2,
+        "num_threads": config.num_threads,
+        "seed": config.seed,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbose": -1,
+    }
+    train_set = lightgbm.Dataset(x[~held_out], label=y[~held_out],
+                                 feature_name=list(config.features), free_raw_data=True)
+    valid_set = lightgbm.Dataset(x[held_out], label=y[held_out], reference=train_set)
+    booster = lightgbm.train(
+        params, train_set, num_boost_round=config.n_estimators, valid_sets=[valid_set],
+        callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False)])
+    fitted = Fitted(booster, tuple(config.features), 1.0, 0.0)
+    a, b = platt(fitted.raw(x[held_out]), y[held_out])
+    fitted.a, fitted.b = a, b
+    return fitted
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+def lift_top_decile(y: np.ndarray, score: np.ndarray) -> float:
+    """Positive rate among the top 10 % by score over the overall rate (ties by order)."""
+    n = len(y)
+    top = max(1, int(math.ceil(n / 10)))
+    order = np.argsort(-score, kind="stable")[:top]
+    overall = y.mean()
+    return float(y[order].mean() / overall) if overall > 0 else float("nan")
+
+
+def calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error over ten equal-width bins of p: |observed rate - mean p|
+    per bin, weighted by the bin's rows."""
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in np.unique(which):
+        part = which == b
+        error += part.sum() * abs(y[part].mean() - p[part].mean())
+    return float(error / len(y))
+
+
+def metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+    clipped = np.clip(p, 1e-15, 1 - 1e-15)
+    return {
+        "auc": float(roc_auc_score(y, p)),
+        "log_loss": float(log_loss(y, clipped, labels=[0, 1])),
+        "lift_top_decile": lift_top_decile(y, p),
+        "brier": float(brier_score_loss(y, p)),
+        "calibration_error": calibration_error(y, p),
+    }
+
+
+def _recency_score(frame: pd.DataFrame) -> np.ndarray:
+    recency = frame["recency_days"].to_numpy(dtype=float)
+    return -np.nan_to_num(recency, nan=np.nanmax(recency, initial=0.0) + 1.0)
+
+
+def _bg_nbd_expected(frame: pd.DataFrame, horizon_days: int):
+    """BG/NBD expected orders in the horizon, fitted on this frame's own BTYD summary (no
+    labels): 0 for persons without an order; None with the reason when it cannot fit."""
+    from segmart.predict import clv
+
+    buyers = frame["btyd_frequency"].notna().to_numpy()
+    fitted = clv.fit_bg_nbd(frame.loc[buyers, "btyd_frequency"].to_numpy(dtype=float),
+                            frame.loc[buyers, "btyd_recency"].to_numpy(dtype=float),
+                            frame.loc[buyers, "btyd_t"].to_numpy(dtype=float))
+    if fitted.status != "fitted":
+        return None, fitted.reason
+    expected = np.zeros(len(frame))
+    expected[buyers] = clv.bg_nbd_expected_orders(
+        fitted, horizon_days, frame.loc[buyers, "btyd_frequency"].to_numpy(dtype=float),
+        frame.loc[buyers, "btyd_recency"].to_numpy(dtype=float),
+        frame.loc[buyers, "btyd_t"].to_numpy(dtype=float))
+    return expected, None
+
+
+def _baseline(train_score, y_train, valid_score, y_valid, prefix) -> dict[str, float]:
+    a, b = platt(train_score, y_train)
+    scored = metrics(y_valid, _sigmoid(a * valid_score + b))
+    return {f"{prefix}_{name}": scored[name] for name in ("auc", "log_loss", "lift_top_decile")}
+
+
+def _class_problem(y: np.ndarray, minimum: int, what: str) -> str | None:
+    positives = int(y.sum())
+    negatives = int(len(y) - positives)
+    if min(positives, negatives) < minimum:
+        return (f"{what} has {positives} positive and {negatives} negative rows; at least "
+                f"{minimum} of each are needed (segmart_propensity_min_class_rows)")
+    return None
+
+
+# --- the marts -------------------------------------------------------------------------------
+
+def training_rows(snapshots: pd.DataFrame, snapshot: int, target: str,
+                  config: PropensityConfig) -> tuple[pd.DataFrame, np.ndarray]:
+    rows = snapshots[snapshots["snapshot"] == snapshot]
+    rows = rows[population(rows, target, config)]
+    rows = sample_rows(rows.sort_values("user_id", kind="stable"), config.max_train_rows,
+                       config.seed)
+    return rows, labels(rows, target)
+
+
+def quality_table(snapshots: pd.DataFrame, config: PropensityConfig, as_of) -> pd.DataFrame:
+    """One row per target: the time-separated validation (train on snapshot 2, measure on
+    snapshot 1) of the model and its baselines, or skipped with the reason."""
+    check_features(snapshots.columns, config)
+    out = []
+    for target in TARGETS:
+        train, y_train = training_rows(snapshots, 2, target, config)
+        valid, y_valid = training_rows(snapshots, 1, target, config)
+        row = dict.fromkeys(QUALITY_COLUMNS)
+        row.update(target=target, horizon_days=config.horizon_days, as_of=as_of,
+                   count_train=len(train), count_validation=len(valid),
+                   count_features=len(config.features),
+                   train_snapshot_at=_first(train, "as_of"),
+                   validation_snapshot_at=_first(valid, "as_of"),
+                   positive_rate_train=float(y_train.mean()) if len(train) else None,
+                   positive_rate_validation=float(y_valid.mean()) if len(valid) else None)
+        problem = (_class_problem(y_train, config.min_class_rows, "training (as_of - 2H)")
+                   or _class_problem(y_valid, config.min_class_rows, "validation (as_of - H)"))
+        if problem:
+            row.update(status="skipped", reason=problem)
+            out.append(row)
+            continue
+        model = fit(train, y_train, config)
+        row.update(metrics(y_valid, model.predict(matrix(valid, config.features))))
+        row["count_trees"] = model.count_trees
+        row.update(_baseline(_recency_score(train), y_train, _recency_score(valid), y_valid,
+                             "baseline_recency"))
+        reasons = []
+        if target == "purchase":
+            train_expected, why_train = _bg_nbd_expected(train, config.horizon_days)
+            valid_expected, why_valid = _bg_nbd_expected(valid, config.horizon_days)
+            if train_expected is None or valid_expected is None:
+                reasons.append(f"BG/NBD baseline skipped: {why_train or why_valid}")
+            else:
+                row.update(_baseline(train_expected, y_train, valid_expected, y_valid,
+                                     "baseline_bg_nbd"))
+        row.update(status="fitted", reason="; ".join(reasons) or None)
+        out.append(row)
+    return pd.DataFrame(out, columns=list(QUALITY_COLUMNS)).astype(
+        {"count_train": "int64", "count_validation": "int64", "count_features": "int64"})
+
+
+def _first(frame: pd.DataFrame, column: str):
+    return frame[column].iloc[0] if len(frame) else None
+
+
+def tie_aware_bucket(values: np.ndarray, buckets: int) -> np.ndarray:
+    """1 + floor(buckets * (rank - 1) / n) with rank the tie group's first place (as the
+    rfm_quintile macro): equal scores share a bucket, the highest is `buckets`."""
+    ranks = pd.Series(values).rank(method="min").to_numpy()
+    return (1 + np.floor(buckets * (ranks - 1) / len(values))).astype(np.int64)
+
+
+def top_drivers(contributions: np.ndarray, x: np.ndarray, features: Sequence[str],
+                count: int) -> list[str]:
+    """Per row, JSON of the `count` features with the largest |contribution|, signed."""
+    shap = contributions[:, :-1]
+    top = np.argsort(-np.abs(shap), axis=1, kind="stable")[:, :count]
+    out = []
+    for row, indices in enumerate(top):
+        out.append(json.dumps([
+            {"feature": features[i],
+             "value": None if np.isnan(x[row, i]) else round(float(x[row, i]), 6),
+             "contribution": round(float(shap[row, i]), 6)}
+            for i in indices], separators=(",", ":")))
+    return out
+
+
+def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, quality: pd.DataFrame,
+                 config: PropensityConfig, as_of) -> pd.DataFrame:
+    """One row per person and fitted target: calibrated p at as_of from the model trained on
+    snapshot 1, its percentile and decile among the target's population, and top drivers.
+    A target skipped in the quality table has no rows."""
+    check_features(current.columns, config)
+    fitted_targets = set(quality.loc[quality["status"] == "fitted", "target"])
+    parts = []
+    for target in TARGETS:
+        if target not in fitted_targets:
+            continue
+        train, y_train = training_rows(snapshots, 1, target, config)
+        if _class_problem(y_train, config.min_class_rows, "training"):
+            continue
+        model = fit(train, y_train, config)
+        scored = current[population(current, target, config)].sort_values(
+            "user_id", kind="stable")
+        if scored.empty:
+            continue
+        x = matrix(scored, config.features)
+        p = model.predict(x)
+        ranks = pd.Series(p).rank(method="max").to_numpy()
+        parts.append(pd.DataFrame({
+            "user_id": scored["user_id"].to_numpy(),
+            "target": target,
+            "p": p,
+            "percentile": np.round(100.0 * ranks / len(p), 4),
+            "decile": tie_aware_bucket(p, 10),
+            "top_drivers": top_drivers(model.contributions(x), x, config.features,
+                                       config.top_drivers),
+            "horizon_days": config.horizon_days,
+            "as_of": as_of,
+        }))
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in (
+            ("user_id", "object"), ("target", "object"), ("p", "float64"),
+            ("percentile", "float64"), ("decile", "int64"), ("top_drivers", "object"),
+            ("horizon_days", "int64"), ("as_of", "datetime64[us]"))})
+    return pd.concat(parts, ignore_index=True)[list(SCORE_COLUMNS)]
+
+
+def read_columns(relation, config: PropensityConfig, extra: Sequence[str]) -> pd.DataFrame:
+    """The needed columns of a DuckDB relation as pandas, features checked by name first."""
+    check_features(relation.columns, config)
+    wanted = ["user_id", "as_of", "last_activity_at", *extra, *config.features]
+    wanted = list(dict.fromkeys(c for c in wanted if c in relation.columns))
+    projected = relation.project(", ".join(wanted))
+    to_arrow = getattr(projected, "to_arrow_table", None) or projected.fetch_arrow_table
+    return to_arrow().to_pandas()
+
+
+SNAPSHOT_COLUMNS = ("snapshot", "recency_days", "count_orders_after", "count_activity_after",
+                    "btyd_frequency", "btyd_recency", "btyd_t")

@@ -1,0 +1,276 @@
+"""Propensity, lookalikes and the predictive segments: the maths on small frames, and a
+build of a shop whose customers follow a buy-till-you-die process planted past as_of, so the
+scores can be checked against what the generator says happened next."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from conftest import Build, run_dbt
+from segmart.generate import Config, Generator
+from segmart.predict.lookalike import lookalike_table
+from segmart.predict.propensity import (
+    DEFAULT_FEATURES,
+    PropensityConfig,
+    PropensityError,
+    calibration_error,
+    lift_top_decile,
+    quality_table,
+    scores_table,
+    tie_aware_bucket,
+    top_drivers,
+)
+
+AS_OF = pd.Timestamp("2025-01-01")
+PREDICTIVE_SEGMENTS = ["likely_buyers", "likely_churners", "high_value_at_risk",
+                       "lookalike_rfm_champions"]
+
+
+# --- the maths -------------------------------------------------------------------------------
+
+def synthetic_snapshots(n: int, seed: int = 1) -> pd.DataFrame:
+    """Two snapshots where purchases follow a per-person rate that the features reveal."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    rate = rng.gamma(1.0, 0.5, n)
+    for snapshot in (1, 2):
+        frame = pd.DataFrame({name: rng.poisson(1.0, n).astype(float)
+                              for name in DEFAULT_FEATURES})
+        frame["count_orders_90d"] = rng.poisson(rate * 3)
+        frame["recency_days"] = rng.integers(0, 120, n).astype(float)
+        frame["user_id"] = [f"u{i:05d}" for i in range(n)]
+        frame["snapshot"] = snapshot
+        frame["as_of"] = AS_OF - pd.Timedelta(days=30 * snapshot)
+        frame["last_activity_at"] = frame["as_of"]
+        frame["btyd_frequency"] = np.nan  # no buyers: the BG/NBD baseline is skipped
+        frame["count_orders_after"] = rng.poisson(rate)
+        frame["count_activity_after"] = frame["count_orders_after"] + rng.poisson(
+            np.where(frame["recency_days"] < 30, 2.0, 0.2))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_config_names_unknown_settings_and_features():
+    with pytest.raises(PropensityError, match="unknown propensity setting"):
+        PropensityConfig.from_mapping({"horizon": 30})
+    config = PropensityConfig.from_mapping({"horizon_days": "14", "features": "a, b"})
+    assert config.horizon_days == 14 and config.features == ("a", "b")
+    with pytest.raises(PropensityError, match=r"\['a', 'b'\] are not columns"):
+        quality_table(synthetic_snapshots(100), config, AS_OF)
+
+
+def test_buckets_are_tie_aware_and_top_is_ten():
+    assert tie_aware_bucket(np.arange(20.0), 10).tolist() == [
+        1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10]
+    # equal scores share the bucket of the tie group's first place
+    assert set(tie_aware_bucket(np.array([0.1] * 15 + [0.9] * 5), 10)) == {1, 8}
+
+
+def test_lift_and_calibration_error():
+    y = np.array([1] * 10 + [0] * 90)
+    perfect = np.r_[np.ones(10), np.zeros(90)]
+    assert lift_top_decile(y, perfect) == pytest.approx(10.0)
+    assert lift_top_decile(y, -perfect) == pytest.approx(0.0)
+    assert calibration_error(y, np.full(100, 0.1)) == pytest.approx(0.0)
+    assert calibration_error(y, np.full(100, 0.5)) == pytest.approx(0.4)
+    assert calibration_error(y, perfect) == pytest.approx(0.0)
+
+
+def test_top_drivers_are_the_largest_signed_contributions():
+    contributions = np.array([[0.5, -2.0, 0.1, 1.0, 0.3]])  # last column: expected value
+    x = np.array([[1.0, np.nan, 3.0, 4.0]])
+    drivers = json.loads(top_drivers(contributions, x, ["a", "b", "c", "d"], 3)[0])
+    assert [d["feature"] for d in drivers] == ["b", "d", "a"]
+    assert drivers[0] == {"feature": "b", "value": None, "contribution": -2.0}
+
+
+def test_too_few_positives_skip_with_a_reason_and_score_nobody():
+    snapshots = synthetic_snapshots(400)
+    snapshots["count_orders_after"] = 0
+    snapshots.loc[snapshots.index[:10], "count_orders_after"] = 1
+    config = PropensityConfig()
+    quality = quality_table(snapshots, config, AS_OF).set_index("target")
+    assert quality.loc["purchase", "status"] == "skipped"
+    assert "0 positive and 400 negative" in quality.loc["purchase", "reason"]
+    current = snapshots[snapshots["snapshot"] == 1]
+    scores = scores_table(current, snapshots, quality.reset_index(), config, AS_OF)
+    assert "purchase" not in set(scores["target"])
+
+
+def test_empty_data_gives_skips_and_typed_empty_tables():
+    empty = synthetic_snapshots(10).iloc[:0]
+    config = PropensityConfig()
+    quality = quality_table(empty, config, AS_OF)
+    assert (quality["status"] == "skipped").all() and quality["reason"].notna().all()
+    scores = scores_table(empty, empty, quality, config, AS_OF)
+    looks = lookalike_table(empty, pd.DataFrame({"user_id": [], "seed_segment": []}),
+                            config, AS_OF)
+    with duckdb.connect() as con:  # dbt-duckdb must be able to create both tables
+        for name, frame in {"scores": scores, "looks": looks, "quality": quality}.items():
+            con.register("frame", frame)
+            con.execute(f"create table {name} as select * from frame")
+            con.unregister("frame")
+        assert con.execute("select count(*) from scores").fetchone()[0] == 0
+
+
+def test_fit_is_deterministic_and_beats_chance():
+    snapshots = synthetic_snapshots(3000)
+    config = PropensityConfig()
+    first = quality_table(snapshots, config, AS_OF)
+    second = quality_table(snapshots, config, AS_OF)
+    pd.testing.assert_frame_equal(first, second)
+    purchase = first.set_index("target").loc["purchase"]
+    assert purchase["status"] == "fitted" and purchase["auc"] > 0.6
+    assert "BG/NBD baseline skipped" in purchase["reason"]
+
+
+# --- a shop with a future -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def predictive(tmp_path_factory) -> Build:
+    """3,000 persons, nine in ten buying and browsing as a BTYD process (no archetypes), the
+    30 days after as_of known only to the ground truth; built up to the predictive segments."""
+    work = tmp_path_factory.mktemp("predictive")
+    raw_dir = work / "raw"
+    cfg = Config(users=3000, seed=5, archetype_share=0.0, predictive_share=1.0,
+                 background_rule_share=0.0)
+    manifest = Generator(cfg, raw_dir, progress=False).run()
+    db_path = work / "predictive.duckdb"
+    select = ["+" + f"seg_{name}" for name in PREDICTIVE_SEGMENTS]
+    result = run_dbt(["build", "--exclude-resource-type", "unit_test", "--select", *select,
+                      "--vars", json.dumps({"as_of": manifest["as_of"]})],
+                     raw_dir, db_path, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return Build(raw_dir=raw_dir, db_path=db_path, manifest=manifest, as_of=manifest["as_of"])
+
+
+def _future(build: Build) -> pd.DataFrame:
+    truth = pd.concat(pd.read_parquet(p) for p in
+                      sorted((build.raw_dir / "_ground_truth").glob("*.parquet")))
+    return truth[truth["orders_after_end"].notna()]
+
+
+def test_quality_table_beats_the_recency_baseline(predictive):
+    quality = predictive.frame(
+        "select * from marts.propensity_model_quality").set_index("target")
+    for target in ("purchase", "churn"):
+        row = quality.loc[target]
+        assert row["status"] == "fitted", row["reason"]
+        assert row["auc"] > row["baseline_recency_auc"], (target, row["auc"])
+        assert row["lift_top_decile"] > 1.5
+        assert row["calibration_error"] < 0.1
+        assert row["count_train"] > 1000 and row["count_validation"] > 1000
+        assert row["train_snapshot_at"] < row["validation_snapshot_at"] < row["as_of"]
+
+
+def test_scores_rank_what_really_happened_after_as_of(predictive):
+    scores = predictive.frame("""
+        select s.user_id, s.target, s.p, s.decile, s.top_drivers, f.recency_days
+        from marts.propensity_scores as s
+        inner join marts.user_features as f using (user_id)""")
+    future = _future(predictive).set_index("user_id")
+    for target, happened in (("purchase", future["orders_after_end"] > 0),
+                             ("churn", ~future["is_active_after_end"].astype(bool))):
+        rows = scores[scores["target"] == target].set_index("user_id").join(
+            happened.rename("y"), how="inner")
+        assert len(rows) > 1000
+        y = rows["y"].astype(int)
+        model_auc = roc_auc_score(y, rows["p"])
+        recency_auc = roc_auc_score(y, -rows["recency_days"] if target == "purchase"
+                                    else rows["recency_days"])
+        assert model_auc > recency_auc, (target, model_auc, recency_auc)
+        # calibrated: the mean probability is close to the observed rate
+        assert abs(rows["p"].mean() - y.mean()) < 0.05, (target, rows["p"].mean(), y.mean())
+        drivers = [json.loads(d) for d in rows["top_drivers"].head(50)]
+        assert all(len(d) == 3 and {x["feature"] for x in d} <= set(DEFAULT_FEATURES)
+                   for d in drivers)
+
+
+def test_predictive_segments_follow_their_thresholds(predictive):
+    members = predictive.frame("select * from marts.seg_likely_buyers")
+    top = predictive.query(
+        "select count(*) from marts.propensity_scores where target = 'purchase' "
+        "and decile = 10")[0][0]
+    assert len(members) == top > 0
+    churners = predictive.query("select count(*) from marts.seg_likely_churners")[0][0]
+    assert churners > 0
+    at_risk = predictive.frame("""
+        select s.*, c.decile from marts.seg_high_value_at_risk as s
+        left join marts.propensity_scores as c on c.user_id = s.user_id and c.target = 'churn'
+    """)
+    assert (at_risk["clv_decile"] >= 9).all()
+    assert ((at_risk["p_alive"] < 0.5) | (at_risk["decile"] >= 9)).all()
+    looks = predictive.frame("select * from marts.lookalike_scores")
+    champions = {r[0] for r in predictive.query(
+        "select user_id from marts.seg_rfm where segment = 'rfm_champions'")}
+    assert champions and not champions & set(looks["user_id"])
+    alike = predictive.frame("select * from marts.seg_lookalike_rfm_champions")
+    assert len(alike) == (looks["similarity_percentile"] > 95).sum() > 0
+    # the most alike non-members look more like champions than the rest do
+    features = predictive.frame("select user_id, count_orders_lifetime from marts.user_features")
+    orders = features.set_index("user_id")["count_orders_lifetime"]
+    assert orders.loc[alike["user_id"]].mean() > orders.loc[looks["user_id"]].mean()
+
+
+def test_rebuilding_gives_the_same_scores(predictive, tmp_path):
+    before = predictive.frame("select * from marts.propensity_scores order by target, user_id")
+    looks = predictive.frame("select * from marts.lookalike_scores order by user_id")
+    result = run_dbt(["run", "--select", "propensity_model_quality", "propensity_scores",
+                      "lookalike_scores", "--vars", json.dumps({"as_of": predictive.as_of})],
+                     predictive.raw_dir, predictive.db_path, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    after = predictive.frame("select * from marts.propensity_scores order by target, user_id")
+    pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(
+        looks, predictive.frame("select * from marts.lookalike_scores order by user_id"))
+
+
+def test_events_after_a_snapshot_do_not_change_its_features(predictive, tmp_path):
+    """Leakage: land events between the snapshots and as_of, among them some minutes after a
+    snapshot for persons active just before it (their session then runs across it)."""
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(predictive.raw_dir, raw_dir)
+    db_path = tmp_path / "leak.duckdb"
+    shutil.copy(predictive.db_path, db_path)
+    query = """select * exclude (count_orders_after, count_activity_after)
+               from marts.feature_snapshots order by snapshot, user_id"""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        before = con.execute(query).df()
+        snapshot_times = [t[0] for t in con.execute(
+            "select distinct as_of from marts.feature_snapshots order by 1").fetchall()]
+        just_before = con.execute("""
+            select e.user_id, s.as_of
+            from intermediate.int_events_sessionized as e
+            inner join (select distinct as_of from marts.feature_snapshots) as s
+                on e.occurred_at > s.as_of - interval 20 minute and e.occurred_at <= s.as_of
+            where e.user_id like 'u%'
+        """).fetchall()
+    assert just_before, "some persons are active in the minutes before a snapshot"
+    events = pd.read_parquet(sorted((raw_dir / "events").glob("*.parquet"))[0])
+    template = events[events["user_id"].notna()].iloc[0]
+    people = [(u, t + pd.Timedelta(minutes=10)) for u, t in just_before]
+    people += [(u, t + pd.Timedelta(days=3)) for u in before["user_id"].head(200)
+               for t in snapshot_times]
+    extra = pd.DataFrame([template] * len(people)).reset_index(drop=True)
+    extra["event_id"] = [f"leak-{i}" for i in range(len(people))]
+    extra["user_id"] = [u for u, _ in people]
+    extra["occurred_at"] = [t for _, t in people]
+    extra["event_type"] = "page_view"
+    extra.to_parquet(raw_dir / "events" / "part-99999.parquet", index=False)
+    result = run_dbt(["build", "--exclude-resource-type", "unit_test", "--select",
+                      "+feature_snapshots", "--vars", json.dumps({"as_of": predictive.as_of})],
+                     raw_dir, db_path, tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        after = con.execute(query).df()
+        landed = con.execute("select count(*) from staging.stg_tracking__events "
+                             "where event_id like 'leak-%'").fetchone()[0]
+    assert landed == len(people)
+    pd.testing.assert_frame_equal(before, after)
