@@ -1,0 +1,1 @@
+"""Predictive models over the marts: customer value (buy-till-you-die) in `clv`."""
