@@ -124,6 +124,37 @@ def test_btyd_columns_match_lifetimes(real, source):
                                rtol=1e-9, atol=1e-9)
 
 
+def test_customer_value_fits_or_skips_with_a_reason(real):
+    """Real data: both CLV models are fitted or skipped with a reason, never a failed build;
+    a clean fit agrees with lifetimes' on the same summary."""
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    _, db, _ = real
+    with duckdb.connect(str(db), read_only=True) as con:
+        fits = con.execute("select * from marts.clv_model_fit order by model").df()
+        summary = con.execute(
+            "select btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value "
+            "from marts.user_features where btyd_frequency is not null").df()
+        scored = con.execute("select count(*) from marts.customer_value").fetchone()[0]
+    assert scored == len(summary) > 4000
+    assert list(fits["model"]) == ["bg_nbd", "gamma_gamma"]
+    for fit in fits.to_dict("records"):
+        assert fit["status"] in ("fitted", "skipped")
+        assert fit["status"] == "fitted" or fit["reason"], fit
+    bg, gg = (fits.set_index("model").loc[m] for m in ("bg_nbd", "gamma_gamma"))
+    if bg["status"] == "fitted" and pd.isna(bg["reason"]):
+        reference = BetaGeoFitter().fit(summary["btyd_frequency"], summary["btyd_recency"],
+                                        summary["btyd_t"])
+        for name in ("r", "alpha", "a", "b"):
+            assert bg[name] == pytest.approx(reference.params_[name], rel=1e-3), name
+    if gg["status"] == "fitted" and pd.isna(gg["reason"]):
+        repeat = summary[(summary["btyd_frequency"] > 0) & (summary["btyd_monetary_value"] > 0)]
+        reference = GammaGammaFitter().fit(repeat["btyd_frequency"],
+                                           repeat["btyd_monetary_value"])
+        for name in ("p", "q", "v"):
+            assert gg[name] == pytest.approx(reference.params_[name], rel=1e-3), name
+
+
 def test_order_based_rules_run_and_event_rules_are_empty(real):
     _, db, _ = real
     sizes = dict(_query(db, "select segment, count_members from marts.segment_summary"))

@@ -36,7 +36,8 @@ LATER_AS_OF = "2025-01-02 00:00:00"
 #: pii_phone_numbers is the phonenumbers parse of the CRM phones (docs/activation.md, Spark)
 OFF_ON_SPARK = {"user_clusters", "cluster_profiles", "clustering_quality",
                 "feature_distributions", "feature_drift", "experiment_results",
-                "feature_distribution_history", "pii_phone_numbers"}
+                "feature_distribution_history", "pii_phone_numbers", "clv_model_fit",
+                "customer_value"}
 CLUSTER_TABLES = ("clustering_quality", "user_clusters", "cluster_profiles")
 
 

@@ -1,8 +1,7 @@
 {#- One row per check, date and detail: rejected rows by landing table, reason and date;
     customers kept with an unknown time zone or an unusable contact value; landed files not
     read (rejected_files); per date, purchase events against the orders the shop received;
-    clustering features that do not vary. Flagged rows surface as warnings through the data
-    tests in _monitoring__models.yml. -#}
+    clustering features that do not vary; customer-value models skipped or strained. Flagged rows surface as warnings through the tests in _monitoring__models.yml. -#}
 {%- set rejected_models = [
     ('events', 'stg_tracking__events_rejected', 'occurred_at'),
     ('orders', 'stg_shop__order_lines_rejected', 'ordered_at'),
@@ -271,6 +270,50 @@ clustering_features_dropped as (
 
 ),
 
+clv_frequency_spend_correlation as (
+
+    -- Gamma-Gamma assumes a repeat buyer's spend per order day does not depend on how often
+    -- they order: the Pearson correlation over the persons it is fitted on
+    select
+        'clv_frequency_spend_correlation' as check_name,
+        'user_features' as source_table,
+        'Pearson correlation of btyd_frequency and btyd_monetary_value over '
+        || cast(count(*) as string) || ' repeat buyers; Gamma-Gamma assumes none' as detail,
+        cast(max(as_of) as date) as observed_date,
+        corr(cast(btyd_frequency as double), btyd_monetary_value) as observed,
+        cast({{ share_var('segmart_clv_max_frequency_spend_correlation') }} as double)
+            as expected,
+        coalesce(
+            abs(corr(cast(btyd_frequency as double), btyd_monetary_value))
+            > {{ share_var('segmart_clv_max_frequency_spend_correlation') }},
+            false
+        ) as is_flagged
+    from {{ ref('user_features') }}
+    where btyd_frequency > 0 and btyd_monetary_value > 0
+    having count(*) >= 3
+
+),
+
+{%- if target.type == 'duckdb' %}
+
+    clv_model_warnings as (
+
+        -- a skipped model leaves the customer_value columns it feeds null; a fitted one with
+        -- a reason sits at the edge of its parameter space (a Python model, DuckDB only)
+        select
+            'clv_model_warning' as check_name,
+            'user_features' as source_table,
+            model || ' ' || status || ': ' || reason as detail,
+            cast(as_of as date) as observed_date,
+            cast(count_persons as double) as observed,
+            cast(null as double) as expected,
+            true as is_flagged
+        from {{ ref('clv_model_fit') }}
+        where reason is not null
+
+    ),
+{%- endif %}
+
 final as (
 
     select * from rejects_by_day
@@ -288,6 +331,12 @@ final as (
     select * from reconciliation
     union all
     select * from clustering_features_dropped
+    union all
+    select * from clv_frequency_spend_correlation
+    {%- if target.type == 'duckdb' %}
+        union all
+        select * from clv_model_warnings
+    {%- endif %}
 
 )
 

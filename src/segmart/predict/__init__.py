@@ -1,2 +1,3 @@
-"""Predictions over the marts: customer value (clv) and propensity, as plain functions that
-the dbt Python models in models/marts/predictions call."""
+"""Predictive models over the marts: customer value (buy-till-you-die) in `clv`, purchase and
+churn propensity in `propensity`, lookalikes in `lookalike`; the dbt Python models in
+models/marts/predictions call them."""
