@@ -219,8 +219,8 @@ def sections(frames: dict[str, pd.DataFrame]) -> list[Section]:
     fig = go.Figure(go.Bar(x=drift["feature"], y=drift["psi"].fillna(0),
                            marker_color=[colours.get(f, "#999999") for f in drift["drift_flag"]],
                            text=drift["drift_flag"]))
-    fig.update_layout(title="Feature drift: PSI against the reference build "
-                            "(0.1 watch, 0.25 act)", height=380)
+    fig.update_layout(title="Feature and score drift (p_purchase, p_churn): PSI against the "
+                            "reference build (0.1 watch, 0.25 act)", height=380)
     if drift["psi"].isna().all():
         fig.add_annotation(text="no reference build yet: drift needs a second build",
                            showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)

@@ -94,3 +94,23 @@ def drift_table(current, history, features: Sequence[str], reference_days: int =
             "suggests_clustering_refit": verdict == "act" and feature in clustering_features,
         })
     return pd.DataFrame(rows)
+
+
+#: propensity_scores targets watched beside the features, as the columns they become here.
+SCORE_COLUMNS = {"purchase": "p_purchase", "churn": "p_churn"}
+
+
+def with_scores(current, scores):
+    """user_features' columns plus one p_<target> column per scored target (null where the
+    person is not scored): the score distributions drift like any feature. Returns the frame
+    and the added column names; a skipped target adds none."""
+    frame = current
+    added = []
+    for target, column in SCORE_COLUMNS.items():
+        rows = scores[scores["target"] == target]
+        if rows.empty:
+            continue
+        frame = frame.merge(rows[["user_id", "p"]].rename(columns={"p": column}),
+                            on="user_id", how="left")
+        added.append(column)
+    return frame, added

@@ -362,8 +362,8 @@ class ChunkPlanner:
                 orders_after += buys
                 active_after |= (buys + browses) > 0
             alive &= self.rng.random(n) >= 1 - (1 - dropout) ** buys
-        self.future.update(zip(users.tolist(), zip(orders_after.tolist(),
-                                                   active_after.tolist(), strict=True)))
+        outcomes = zip(orders_after.tolist(), active_after.tolist(), strict=True)
+        self.future.update(zip(users.tolist(), outcomes, strict=True))
 
     def _sessions_on(self, who: np.ndarray, days_before: np.ndarray, intent: int) -> None:
         if len(who) == 0:

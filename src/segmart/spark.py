@@ -247,16 +247,29 @@ def differences(duck: pd.DataFrame, spark: pd.DataFrame, keys: Sequence[str],
     return problems
 
 
+def duckdb_only_segments() -> set[str]:
+    """The segments of the predictive rules, which read DuckDB-only Python marts and so are
+    built on DuckDB only (segmart.segments.duckdb_only_rules)."""
+    from segmart.segments import duckdb_only_rules, rules
+
+    only = duckdb_only_rules()
+    return {segment for rule in rules() if rule.model in only for segment in rule.segments}
+
+
 def duckdb_tables(duckdb_path: Path, tables: Sequence[str], schema: str = "marts"
                   ) -> dict[str, pd.DataFrame]:
-    """Tables of a DuckDB warehouse as pandas frames."""
+    """Tables of a DuckDB warehouse as pandas frames, as Spark can build them: without the
+    rows of DuckDB-only segments where a table has a segment column."""
     import duckdb
 
     from segmart.clustering import to_pandas
 
+    skipped = duckdb_only_segments()
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        return {table: to_pandas(connection.sql(f"select * from {schema}.{table}"))
-                for table in tables}
+        frames = {table: to_pandas(connection.sql(f"select * from {schema}.{table}"))
+                  for table in tables}
+    return {table: frame[~frame["segment"].isin(skipped)].reset_index(drop=True)
+            if "segment" in frame.columns else frame for table, frame in frames.items()}
 
 
 def spark_tables(spark, tables: Sequence[str], schema: str = "marts"

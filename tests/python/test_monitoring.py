@@ -66,7 +66,15 @@ def test_feature_drift_compares_with_the_previous_build(built, later):
     assert (first["drift_flag"] == "no_reference").all()
     drift = later.frame("select * from marts.feature_drift").set_index("feature")
     assert (drift["reference_as_of"] == pd.Timestamp(built.as_of)).all()
-    assert drift["psi"].notna().all() and (drift["psi"] >= 0).all()
+    features = drift.drop(index=["p_purchase", "p_churn"], errors="ignore")
+    assert features["psi"].notna().all() and (drift["psi"].dropna() >= 0).all()
+    # score drift: a target scored in both builds is compared like a feature
+    scored = {target for (target,) in later.query(
+        "select distinct target from marts.propensity_scores")}
+    assert scored, "the propensity models score the later build"
+    for target in scored:
+        if f"p_{target}" in set(first["feature"]):
+            assert drift.loc[f"p_{target}", "psi"] >= 0
     # eleven days without new data: recency moves a lot, lifetime orders not at all
     assert drift.loc["recency_days", "drift_flag"] == "act"
     assert drift.loc["count_orders_lifetime", "psi"] < 0.01

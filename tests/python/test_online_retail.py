@@ -155,6 +155,26 @@ def test_customer_value_fits_or_skips_with_a_reason(real):
             assert gg[name] == pytest.approx(reference.params_[name], rel=1e-3), name
 
 
+def test_propensity_on_a_real_shop_is_fitted_and_beats_chance_or_says_why(real):
+    """Real data, orders only: each target is fitted and ranks the later period better than
+    chance, or is skipped with a reason; its segment has members only when fitted."""
+    _, db, _ = real
+    quality = pd.DataFrame(_query(db, "select target, status, reason, auc, "
+                                      "baseline_recency_auc from marts.propensity_model_quality"),
+                           columns=["target", "status", "reason", "auc", "recency_auc"])
+    assert sorted(quality["target"]) == ["churn", "purchase"]
+    sizes = dict(_query(db, "select segment, count(*) from marts.segment_memberships "
+                            "group by 1"))
+    for row in quality.itertuples():
+        segment = "likely_buyers" if row.target == "purchase" else "likely_churners"
+        if row.status == "fitted":
+            assert row.auc > 0.6, row
+            assert sizes.get(segment, 0) > 0
+        else:
+            assert row.reason and segment not in sizes
+    assert (quality["status"] == "fitted").any()
+
+
 def test_order_based_rules_run_and_event_rules_are_empty(real):
     _, db, _ = real
     sizes = dict(_query(db, "select segment, count_members from marts.segment_summary"))

@@ -21,7 +21,9 @@ from segmart.predict.propensity import (
     PropensityConfig,
     PropensityError,
     calibration_error,
+    fit,
     lift_top_decile,
+    matrix,
     quality_table,
     scores_table,
     tie_aware_bucket,
@@ -46,7 +48,7 @@ def synthetic_snapshots(n: int, seed: int = 1) -> pd.DataFrame:
         frame["count_orders_90d"] = rng.poisson(rate * 3)
         frame["recency_days"] = rng.integers(0, 120, n).astype(float)
         frame["user_id"] = [f"u{i:05d}" for i in range(n)]
-        frame["snapshot"] = snapshot
+        frame["snapshot_number"] = snapshot
         frame["as_of"] = AS_OF - pd.Timedelta(days=30 * snapshot)
         frame["last_activity_at"] = frame["as_of"]
         frame["btyd_frequency"] = np.nan  # no buyers: the BG/NBD baseline is skipped
@@ -86,9 +88,23 @@ def test_lift_and_calibration_error():
 def test_top_drivers_are_the_largest_signed_contributions():
     contributions = np.array([[0.5, -2.0, 0.1, 1.0, 0.3]])  # last column: expected value
     x = np.array([[1.0, np.nan, 3.0, 4.0]])
-    drivers = json.loads(top_drivers(contributions, x, ["a", "b", "c", "d"], 3)[0])
+    drivers = top_drivers(contributions, x, ["a", "b", "c", "d"], 3).to_pylist()[0]
     assert [d["feature"] for d in drivers] == ["b", "d", "a"]
     assert drivers[0] == {"feature": "b", "value": None, "contribution": -2.0}
+    assert drivers[1] == {"feature": "d", "value": 4.0, "contribution": 1.0}
+
+
+def test_scores_and_drivers_from_distinct_rows_equal_a_direct_computation():
+    snapshots = synthetic_snapshots(3000)
+    snapshots.loc[snapshots.index[::5], "count_orders_90d"] = np.nan
+    config = PropensityConfig()
+    model = fit(snapshots, (snapshots["count_orders_after"] > 0).to_numpy(int), config)
+    x = matrix(snapshots, config.features)
+    p, contributions = model.explain(x)
+    np.testing.assert_allclose(p, model.predict(x))
+    np.testing.assert_allclose(contributions, model.contributions(x), atol=1e-12)
+    # local accuracy: the contributions add up to the trees' raw score
+    np.testing.assert_allclose(contributions.sum(axis=1), model.raw(x), atol=1e-12)
 
 
 def test_too_few_positives_skip_with_a_reason_and_score_nobody():
@@ -99,9 +115,9 @@ def test_too_few_positives_skip_with_a_reason_and_score_nobody():
     quality = quality_table(snapshots, config, AS_OF).set_index("target")
     assert quality.loc["purchase", "status"] == "skipped"
     assert "0 positive and 400 negative" in quality.loc["purchase", "reason"]
-    current = snapshots[snapshots["snapshot"] == 1]
+    current = snapshots[snapshots["snapshot_number"] == 1]
     scores = scores_table(current, snapshots, quality.reset_index(), config, AS_OF)
-    assert "purchase" not in set(scores["target"])
+    assert "purchase" not in set(scores.column("target").to_pylist())
 
 
 def test_empty_data_gives_skips_and_typed_empty_tables():
@@ -110,6 +126,7 @@ def test_empty_data_gives_skips_and_typed_empty_tables():
     quality = quality_table(empty, config, AS_OF)
     assert (quality["status"] == "skipped").all() and quality["reason"].notna().all()
     scores = scores_table(empty, empty, quality, config, AS_OF)
+    assert scores.num_rows == 0 and "top_drivers" in scores.schema.names
     looks = lookalike_table(empty, pd.DataFrame({"user_id": [], "seed_segment": []}),
                             config, AS_OF)
     with duckdb.connect() as con:  # dbt-duckdb must be able to create both tables
@@ -188,9 +205,11 @@ def test_scores_rank_what_really_happened_after_as_of(predictive):
         assert model_auc > recency_auc, (target, model_auc, recency_auc)
         # calibrated: the mean probability is close to the observed rate
         assert abs(rows["p"].mean() - y.mean()) < 0.05, (target, rows["p"].mean(), y.mean())
-        drivers = [json.loads(d) for d in rows["top_drivers"].head(50)]
+        drivers = list(rows["top_drivers"].head(50))
         assert all(len(d) == 3 and {x["feature"] for x in d} <= set(DEFAULT_FEATURES)
                    for d in drivers)
+        # largest first, by absolute contribution
+        assert all(abs(d[0]["contribution"]) >= abs(d[2]["contribution"]) for d in drivers)
 
 
 def test_predictive_segments_follow_their_thresholds(predictive):
@@ -240,7 +259,7 @@ def test_events_after_a_snapshot_do_not_change_its_features(predictive, tmp_path
     db_path = tmp_path / "leak.duckdb"
     shutil.copy(predictive.db_path, db_path)
     query = """select * exclude (count_orders_after, count_activity_after)
-               from marts.feature_snapshots order by snapshot, user_id"""
+               from marts.feature_snapshots order by snapshot_number, user_id"""
     with duckdb.connect(str(db_path), read_only=True) as con:
         before = con.execute(query).df()
         snapshot_times = [t[0] for t in con.execute(

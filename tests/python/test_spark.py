@@ -37,7 +37,11 @@ LATER_AS_OF = "2025-01-02 00:00:00"
 OFF_ON_SPARK = {"user_clusters", "cluster_profiles", "clustering_quality",
                 "feature_distributions", "feature_drift", "experiment_results",
                 "feature_distribution_history", "pii_phone_numbers", "clv_model_fit",
-                "customer_value"}
+                "customer_value", "feature_snapshots", "propensity_model_quality",
+                "propensity_scores", "lookalike_seeds", "lookalike_scores",
+                # the predictive segments read the prediction marts above
+                "seg_likely_buyers", "seg_likely_churners", "seg_high_value_at_risk",
+                "seg_lookalike_rfm_champions"}
 CLUSTER_TABLES = ("clustering_quality", "user_clusters", "cluster_profiles")
 
 

@@ -5,29 +5,25 @@
 
 with
 
-{% for segment, rule in seeds.items() %}
-seed_{{ loop.index }} as (
+seeds as (
 
-    select
-        user_id,
-        '{{ segment }}' as seed_segment
-    from {{ ref(rule) }}
-    where segment = '{{ segment }}'
+    {% for segment, rule in seeds.items() -%}
+        select
+            user_id,
+            '{{ segment }}' as seed_segment
+        from {{ ref(rule) }}
+        where segment = '{{ segment }}'
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
-{% endfor %}
 final as (
 
-    {%- for segment in seeds %}
     select
         user_id,
         seed_segment
-    from seed_{{ loop.index }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    from seeds
 
 )
 

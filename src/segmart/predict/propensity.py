@@ -23,7 +23,6 @@ booster; calibration keeps their signs and order.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -56,8 +55,6 @@ QUALITY_COLUMNS = (
     "baseline_recency_lift_top_decile", "baseline_bg_nbd_auc", "baseline_bg_nbd_log_loss",
     "baseline_bg_nbd_lift_top_decile", "count_trees", "count_features", "as_of",
 )
-SCORE_COLUMNS = ("user_id", "target", "p", "percentile", "decile", "top_drivers",
-                 "horizon_days", "as_of")
 
 
 class PropensityError(ValueError):
@@ -71,17 +68,20 @@ class PropensityConfig:
     horizon_days: int = 30
     active_days: int = 90
     min_class_rows: int = 50
-    max_train_rows: int = 200_000
+    max_train_rows: int = 100_000
     features: tuple[str, ...] = DEFAULT_FEATURES
     seed: int = 7
-    n_estimators: int = 400
-    learning_rate: float = 0.05
-    num_leaves: int = 15
+    n_estimators: int = 150
+    learning_rate: float = 0.15
+    num_leaves: int = 7
+    max_depth: int = 3
+    max_bin: int = 63
     min_child_samples: int = 50
     feature_fraction: float = 0.8
     lambda_l2: float = 1.0
     early_stopping_rounds: int = 30
-    num_threads: int = 2
+    num_threads: int = 1
+    predict_threads: int = 2
     top_drivers: int = 3
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -170,20 +170,86 @@ class Fitted:
     features: tuple[str, ...]
     a: float
     b: float
+    # scoring is embarrassingly parallel and deterministic at any thread count; training
+    # stays on num_threads (one by default: two OpenMP threads beside dbt's oversubscribe)
+    threads: int = 1
 
     @property
     def count_trees(self) -> int:
         return int(self.booster.num_trees())
 
     def raw(self, x: np.ndarray) -> np.ndarray:
-        return self.booster.predict(x, raw_score=True)
+        return self.booster.predict(x, raw_score=True, num_threads=self.threads)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return _sigmoid(self.a * self.raw(x) + self.b)
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Per-feature SHAP values in raw log-odds; the last column is the expected value."""
-        return np.asarray(self.booster.predict(x, pred_contrib=True))
+        return np.asarray(self.booster.predict(x, pred_contrib=True, num_threads=self.threads))
+
+    def explain(self, x: np.ndarray, max_patterns: int = 1 << 18
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated p and the exact SHAP values of every row (last column: the expected
+        value).
+
+        A tree's SHAP values depend on a row only through the side it takes at each of the
+        tree's splits, so rows that agree there share them. Consecutive trees are grouped
+        while their combined split patterns stay below max_patterns; each group explains one
+        row per distinct pattern (LightGBM's TreeSHAP on those trees only) and hands the
+        values to every row with that pattern. The ensemble's values are the sum over the
+        groups, as TreeSHAP's are over trees.
+        """
+        total = np.zeros((len(x), len(self.features) + 1))
+        if len(x) == 0:
+            return np.empty(0), total
+        splits = self.booster.trees_to_dataframe()
+        splits = splits[splits["split_feature"].notna()]
+        column_of = {name: j for j, name in enumerate(self.booster.feature_name())}
+        by_tree = {tree: rows for tree, rows in splits.groupby("tree_index")}
+        group_start, group_key, group_space = 0, np.zeros(len(x), np.int64), 1
+        for tree in range(self.count_trees + 1):
+            if tree < self.count_trees:
+                code, space = self._tree_pattern(x, by_tree.get(tree), column_of)
+                if group_space * space <= max_patterns:
+                    group_key = group_key * space + code
+                    group_space *= space
+                    continue
+            self._add_group(x, total, group_start, tree - group_start, group_key, group_space)
+            if tree < self.count_trees:
+                group_start, group_key, group_space = tree, code.astype(np.int64), space
+        return self.predict(x), total
+
+    @staticmethod
+    def _tree_pattern(x, splits, column_of) -> tuple[np.ndarray, int]:
+        """Each row's side pattern at one tree's splits, numbered densely from 0."""
+        if splits is None:
+            return np.zeros(len(x), np.int64), 1
+        pattern = np.zeros(len(x), np.int64)
+        space = 1
+        for name, rows in splits.groupby("split_feature"):
+            thresholds = np.unique(rows["threshold"].to_numpy(dtype=float))
+            column = x[:, column_of[name]]
+            side = np.searchsorted(thresholds, column, side="left") + 1
+            side[np.isnan(column)] = 0
+            pattern = pattern * (len(thresholds) + 2) + side
+            space *= len(thresholds) + 2
+        present = np.flatnonzero(np.bincount(pattern, minlength=space))
+        dense = np.zeros(space, np.int64)
+        dense[present] = np.arange(len(present))
+        return dense[pattern], len(present)
+
+    def _add_group(self, x, total, start, count, key, space) -> None:
+        if count == 0:
+            return
+        first = np.full(space, -1, np.int64)
+        first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+        present = np.flatnonzero(first >= 0)
+        values = np.zeros((space, total.shape[1]))
+        values[present] = self.booster.predict(
+            x[first[present]], start_iteration=start, num_iteration=count, pred_contrib=True,
+            num_threads=self.threads)
+        total += values[key]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -211,6 +277,8 @@ def fit(frame: pd.DataFrame, y: np.ndarray, config: PropensityConfig) -> Fitted:
         "objective": "binary",
         "learning_rate": config.learning_rate,
         "num_leaves": config.num_leaves,
+        "max_depth": config.max_depth,
+        "max_bin": config.max_bin,
         "min_child_samples": config.min_child_samples,
         "feature_fraction": config.feature_fraction,
         "lambda_l2": config.lambda_l2,
@@ -226,7 +294,7 @@ def fit(frame: pd.DataFrame, y: np.ndarray, config: PropensityConfig) -> Fitted:
     booster = lightgbm.train(
         params, train_set, num_boost_round=config.n_estimators, valid_sets=[valid_set],
         callbacks=[lightgbm.early_stopping(config.early_stopping_rounds, verbose=False)])
-    fitted = Fitted(booster, tuple(config.features), 1.0, 0.0)
+    fitted = Fitted(booster, tuple(config.features), 1.0, 0.0, config.predict_threads)
     a, b = platt(fitted.raw(x[held_out]), y[held_out])
     fitted.a, fitted.b = a, b
     return fitted
@@ -310,7 +378,7 @@ def _class_problem(y: np.ndarray, minimum: int, what: str) -> str | None:
 
 def training_rows(snapshots: pd.DataFrame, snapshot: int, target: str,
                   config: PropensityConfig) -> tuple[pd.DataFrame, np.ndarray]:
-    rows = snapshots[snapshots["snapshot"] == snapshot]
+    rows = snapshots[snapshots["snapshot_number"] == snapshot]
     rows = rows[population(rows, target, config)]
     rows = sample_rows(rows.sort_values("user_id", kind="stable"), config.max_train_rows,
                        config.seed)
@@ -371,26 +439,44 @@ def tie_aware_bucket(values: np.ndarray, buckets: int) -> np.ndarray:
 
 
 def top_drivers(contributions: np.ndarray, x: np.ndarray, features: Sequence[str],
-                count: int) -> list[str]:
-    """Per row, JSON of the `count` features with the largest |contribution|, signed."""
+                count: int):
+    """Per row, the `count` features with the largest |SHAP contribution|: an Arrow list of
+    structs (feature, value, contribution), largest first."""
+    import pyarrow as pa
+
     shap = contributions[:, :-1]
     top = np.argsort(-np.abs(shap), axis=1, kind="stable")[:, :count]
-    out = []
-    for row, indices in enumerate(top):
-        out.append(json.dumps([
-            {"feature": features[i],
-             "value": None if np.isnan(x[row, i]) else round(float(x[row, i]), 6),
-             "contribution": round(float(shap[row, i]), 6)}
-            for i in indices], separators=(",", ":")))
-    return out
+    rows = np.arange(len(top))[:, None]
+    values = x[rows, top].ravel()
+    entries = pa.StructArray.from_arrays(
+        [pa.array(np.asarray(features, dtype=object)[top.ravel()], pa.string()),
+         pa.array(values, pa.float64(), mask=np.isnan(values)),
+         pa.array(shap[rows, top].ravel(), pa.float64())],
+        names=["feature", "value", "contribution"])
+    offsets = pa.array(np.arange(0, len(top) * top.shape[1] + 1, top.shape[1]), pa.int32())
+    return pa.ListArray.from_arrays(offsets, entries)
+
+
+def _score_schema():
+    import pyarrow as pa
+
+    driver = pa.struct([("feature", pa.string()), ("value", pa.float64()),
+                        ("contribution", pa.float64())])
+    return pa.schema([("user_id", pa.string()), ("target", pa.string()), ("p", pa.float64()),
+                      ("percentile", pa.float64()), ("decile", pa.int64()),
+                      ("top_drivers", pa.list_(driver)), ("horizon_days", pa.int64()),
+                      ("as_of", pa.timestamp("us"))])
 
 
 def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, quality: pd.DataFrame,
-                 config: PropensityConfig, as_of) -> pd.DataFrame:
-    """One row per person and fitted target: calibrated p at as_of from the model trained on
-    snapshot 1, its percentile and decile among the target's population, and top drivers.
-    A target skipped in the quality table has no rows."""
+                 config: PropensityConfig, as_of):
+    """One row per person and fitted target (an Arrow table): calibrated p at as_of from the
+    model trained on snapshot 1, its percentile and decile among the target's population,
+    and the top drivers. A target skipped in the quality table has no rows."""
+    import pyarrow as pa
+
     check_features(current.columns, config)
+    schema = _score_schema()
     fitted_targets = set(quality.loc[quality["status"] == "fitted", "target"])
     parts = []
     for target in TARGETS:
@@ -405,25 +491,23 @@ def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, quality: pd.Dat
         if scored.empty:
             continue
         x = matrix(scored, config.features)
-        p = model.predict(x)
+        p, contributions = model.explain(x)
+        drivers = top_drivers(contributions, x, config.features, config.top_drivers)
         ranks = pd.Series(p).rank(method="max").to_numpy()
-        parts.append(pd.DataFrame({
-            "user_id": scored["user_id"].to_numpy(),
-            "target": target,
-            "p": p,
-            "percentile": np.round(100.0 * ranks / len(p), 4),
-            "decile": tie_aware_bucket(p, 10),
-            "top_drivers": top_drivers(model.contributions(x), x, config.features,
-                                       config.top_drivers),
-            "horizon_days": config.horizon_days,
-            "as_of": as_of,
-        }))
+        parts.append(pa.table({
+            "user_id": pa.array(scored["user_id"].to_numpy(), pa.string()),
+            "target": pa.array(np.full(len(p), target, dtype=object), pa.string()),
+            "p": pa.array(p, pa.float64()),
+            "percentile": pa.array(np.round(100.0 * ranks / len(p), 4), pa.float64()),
+            "decile": pa.array(tie_aware_bucket(p, 10), pa.int64()),
+            "top_drivers": drivers,
+            "horizon_days": pa.array(np.full(len(p), config.horizon_days), pa.int64()),
+            "as_of": pa.array(np.full(len(p), pd.Timestamp(as_of).to_datetime64()),
+                              pa.timestamp("us")),
+        }, schema=schema))
     if not parts:
-        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in (
-            ("user_id", "object"), ("target", "object"), ("p", "float64"),
-            ("percentile", "float64"), ("decile", "int64"), ("top_drivers", "object"),
-            ("horizon_days", "int64"), ("as_of", "datetime64[us]"))})
-    return pd.concat(parts, ignore_index=True)[list(SCORE_COLUMNS)]
+        return schema.empty_table()
+    return pa.concat_tables(parts)
 
 
 def read_columns(relation, config: PropensityConfig, extra: Sequence[str]) -> pd.DataFrame:
@@ -436,5 +520,5 @@ def read_columns(relation, config: PropensityConfig, extra: Sequence[str]) -> pd
     return to_arrow().to_pandas()
 
 
-SNAPSHOT_COLUMNS = ("snapshot", "recency_days", "count_orders_after", "count_activity_after",
+SNAPSHOT_COLUMNS = ("snapshot_number", "recency_days", "count_orders_after", "count_activity_after",
                     "btyd_frequency", "btyd_recency", "btyd_t")
