@@ -329,3 +329,30 @@ def test_an_event_later_than_the_lookback_waits_for_the_full_refresh(replay, tmp
                            "where check_name = 'events_awaiting_full_refresh'"
                            ).fetchall()[0][0] == 0
 
+
+def _unique_event_id_status(db, raw, work, scope: str) -> str:
+    result = run_dbt(["test", "--select", "stg_tracking__events",
+                      "--vars", json.dumps({"segmart_test_scope": scope})], raw, db, work)
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    status = {r["unique_id"].split(".")[2]: r["status"] for r in results}
+    assert status, result.stdout[-3000:]
+    return status["unique_stg_tracking__events_event_id"]
+
+
+def test_load_scoped_tests_read_the_newest_load_and_full_scope_everything(replay, tmp_path):
+    db = tmp_path / "scoped.duckdb"
+    shutil.copy(replay["db"], db)
+    # a duplicate of an event written by the first build: a defect of an earlier load
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into staging.stg_tracking__events select * from "
+                    "staging.stg_tracking__events where staged_at = "
+                    "(select min(staged_at) from staging.stg_tracking__events) limit 1")
+    assert _unique_event_id_status(db, replay["raw"], tmp_path, "load") == "pass"
+    assert _unique_event_id_status(db, replay["raw"], tmp_path, "full") == "fail"
+    # the same defect in the newest load is caught by the load-scoped test
+    with duckdb.connect(str(db)) as con:
+        con.execute("update staging.stg_tracking__events set staged_at = "
+                    "(select max(staged_at) from staging.stg_tracking__events) where event_id = "
+                    "(select event_id from staging.stg_tracking__events group by event_id "
+                    "having count(*) > 1)")
+    assert _unique_event_id_status(db, replay["raw"], tmp_path, "load") == "fail"
