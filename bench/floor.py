@@ -89,14 +89,15 @@ requests as (
     where {clean('user_id')} is not null
 ),
 requests_as_ids as (select user_id as erased_id from requests),
-raw_events as (select * from {events_src}),
 erased_ids as (
+    -- the files are read twice rather than through one CTE, which DuckDB would materialize
     select user_id as erased_id from requests
     union
-    select {clean('raw_events.anonymous_id')}
-    from raw_events inner join requests
-        on trim(cast(raw_events.user_id as varchar)) = requests.user_id
-    where {clean('raw_events.anonymous_id')} is not null
+    select {clean('landed.anonymous_id')}
+    from (select user_id, anonymous_id from {events_src}) as landed
+    inner join requests
+        on trim(cast(landed.user_id as varchar)) = requests.user_id
+    where {clean('landed.anonymous_id')} is not null
 ),
 typed_events as (
     select
@@ -112,7 +113,7 @@ typed_events as (
         quantity as quantity_landed, try_cast(quantity as integer) as quantity,
         try_cast(engagement_ms as bigint) as engagement_ms,
         filename
-    from raw_events
+    from {events_src}
 ),
 valid_events as (
     select typed_events.*
@@ -127,11 +128,21 @@ valid_events as (
         and coalesce(user_id, '') not in (select erased_id from requests_as_ids)
         and coalesce(anonymous_id, '') not in (select erased_id from erased_ids)
 ),
+redelivered as (
+    select event_id from valid_events group by event_id having count(*) > 1
+),
 events as (
-    -- at-least-once delivery: the copy from the first file by name, then the earliest
+    -- at-least-once delivery: the copy from the first file by name, then the earliest;
+    -- only the ids with more than one copy are sorted
     select event_id, event_type, occurred_at, anonymous_id, user_id, product_id, price,
         coalesce(quantity, 1) as quantity
     from valid_events
+    where event_id not in (select event_id from redelivered)
+    union all
+    select event_id, event_type, occurred_at, anonymous_id, user_id, product_id, price,
+        coalesce(quantity, 1) as quantity
+    from valid_events
+    where event_id in (select event_id from redelivered)
     qualify row_number() over (
         partition by event_id
         order by filename, occurred_at, engagement_ms, price, quantity, page_path
