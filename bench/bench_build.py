@@ -9,12 +9,16 @@
 For each size it generates demo data (about 42 events per person over 120 days), holds the
 last day back, runs a full build (`--full-refresh`), lands the held-back day and builds
 again, then builds once more with nothing new landed (the cost of any build at that size:
-the floor under the one-more-day figure). All three are the production build that `make
-build` runs: `dbt build` with as_of left at `latest` and without unit tests (they check
-logic, which `make test` covers; dbt advises leaving them out of scheduled runs). Each phase
-prints wall time, peak memory of the dbt process, events per second and the slowest models
-(from run_results.json); the figures are also written to bench/results.md. Asserts nothing:
-the machines are shared and noisy.
+the floor under the one-more-day figure), and again with every data test on every stored row
+(`segmart_test_scope: full`), to show what scoping the tests to the load saves. All are the
+production build that `make build` runs: `dbt build` with as_of left at `latest` and without
+unit tests (they check logic, which `make test` covers; dbt advises leaving them out of
+scheduled runs). Each phase prints wall time, peak memory of the dbt process, events per
+second, the data tests' time and the slowest models (from run_results.json). Before the full
+build, `bench/floor.py` computes the ten rule segments from the same landing files in one
+hand-written DuckDB statement (the physical floor); every phase is also given as a multiple
+of it. The figures are also written to bench/results.md. Asserts nothing: the machines are
+shared and noisy.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).parent / "dbt"
+FLOOR = ROOT / "bench" / "floor.py"
 EVENTS_PER_PERSON = 42
 END = datetime(2025, 1, 1)
 TABLES_WITH_TIME = {"events": "occurred_at", "orders": "ordered_at"}
@@ -95,6 +100,23 @@ def land(later: Path, raw: Path) -> None:
         shutil.move(str(later / table / "part-later.parquet"), raw / table / "part-later.parquet")
 
 
+def run_floor(raw: Path, work: Path, events: int) -> dict:
+    """bench/floor.py on the landing zone, measured like a phase."""
+    print(f"  floor: bench/floor.py --raw {raw}", flush=True)
+    limit = os.environ.get("SEGMART_MEMORY_LIMIT", "8GB")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, str(FLOOR),
+                           "--raw", str(raw), "--memory-limit", limit],
+                          env=_env(raw, work / "floor.duckdb", work), capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    wall = time.perf_counter() - started
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if figures["rc"] != 0:
+        sys.exit(f"bench: bench/floor.py failed:\n{done.stderr[-3000:]}")
+    return {"phase": "floor", "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
+            "events_per_s": events / wall, "slowest": [], "tests_s": None}
+
+
 def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
               events: int) -> dict:
     print(f"  {name}: dbt {' '.join(args)}", flush=True)
@@ -110,8 +132,11 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
     results = json.loads((work / "target" / "run_results.json").read_text())
     slowest = sorted(((r["execution_time"], r["unique_id"].split(".")[-1])
                       for r in results["results"]), reverse=True)[:5]
+    # data tests' own time (summed over both threads), to see what the test scope saves
+    tests_s = sum(r["execution_time"] for r in results["results"]
+                  if r["unique_id"].startswith("test."))
     return {"phase": name, "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
-            "events_per_s": events / wall, "slowest": slowest}
+            "events_per_s": events / wall, "slowest": slowest, "tests_s": tests_s}
 
 
 def bench(events: int, work: Path, full_only: bool = False,
@@ -122,7 +147,8 @@ def bench(events: int, work: Path, full_only: bool = False,
     generate(events, raw)
     held = hold_back_last_day(raw, later)
     counted = duckdb.sql(f"select count(*) from '{raw}/events/*.parquet'").fetchall()[0][0]
-    phases = [run_phase("full build", [*PRODUCTION_BUILD, "--full-refresh", *dbt_args],
+    phases = [run_floor(raw, work, counted)]
+    phases += [run_phase("full build", [*PRODUCTION_BUILD, "--full-refresh", *dbt_args],
                         raw, db, work, counted)]
     if not full_only:
         land(later, raw)
@@ -132,7 +158,13 @@ def bench(events: int, work: Path, full_only: bool = False,
         # start, every model and test, the marts that move with as_of), new data or not
         phases.append(run_phase("nothing new", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 0))
-    in_phase = {"full build": counted, "one more day": held["events"], "nothing new": 0}
+        # and with every data test on every stored row (what `nothing new` cost before the
+        # tests were scoped to the load; the changed var makes dbt parse the project again)
+        phases.append(run_phase("nothing new, full tests",
+                                [*PRODUCTION_BUILD, *dbt_args, "--vars",
+                                 "{segmart_test_scope: full}"], raw, db, work, 0))
+    in_phase = {"floor": counted, "full build": counted, "one more day": held["events"],
+                "nothing new": 0, "nothing new, full tests": 0}
     for phase in phases:
         phase["events"] = in_phase[phase["phase"]]
         phase["size"] = events
@@ -143,15 +175,32 @@ def _rate(phase: dict) -> str:
     return f"{phase['events_per_s']:,.0f}" if phase["events"] else "-"
 
 
+def floor_ratio(rows: list[dict], row: dict) -> float | None:
+    """The phase's wall time as a multiple of the floor's at the same size."""
+    floors = [r["wall_s"] for r in rows if r["size"] == row["size"] and r["phase"] == "floor"]
+    return row["wall_s"] / floors[0] if floors and floors[0] > 0 else None
+
+
+def _ratio(rows: list[dict], row: dict) -> str:
+    ratio = floor_ratio(rows, row)
+    return "-" if ratio is None else f"{ratio:.1f}x"
+
+
+def _tests(row: dict) -> str:
+    return "-" if row.get("tests_s") is None else f"{row['tests_s']:.1f}"
+
+
 def render(rows: list[dict]) -> str:
     lines = ["| events landed | phase | dbt threads | events in phase | wall (s) | "
-             "peak RSS (MB) | events/s | slowest nodes (s) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "x floor | data tests (s) | peak RSS (MB) | events/s | slowest nodes (s) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         slow = ", ".join(f"{name} {secs:.1f}" for secs, name in r["slowest"][:3])
-        lines.append(f"| {r['size']:,} | {r['phase']} | {r['threads']} | {r['events']:,} | "
-                     f"{r['wall_s']:.1f} | {r['peak_mb']:,.0f} | {_rate(r)} | "
-                     f"{slow} |")
+        threads = "-" if r["phase"] == "floor" else r["threads"]
+        lines.append(f"| {r['size']:,} | {r['phase']} | {threads} | {r['events']:,} | "
+                     f"{r['wall_s']:.1f} | {_ratio(rows, r)} | {_tests(r)} | "
+                     f"{r['peak_mb']:,.0f} | "
+                     f"{_rate(r)} | {slow} |")
     return "\n".join(lines)
 
 
@@ -182,11 +231,15 @@ def main(argv: list[str] | None = None) -> int:
         for phase in phases:
             phase["threads"] = args.threads
         for phase in phases:
-            print(f"  {phase['phase']:<13} {phase['wall_s']:7.1f} s  "
+            print(f"  {phase['phase']:<23} {phase['wall_s']:7.1f} s  "
+                  f"{_ratio(phases, phase):>6} floor  "
                   f"peak {phase['peak_mb']:,.0f} MB  {_rate(phase)} events/s")
             for secs, name in phase["slowest"]:
                 print(f"      {secs:6.1f} s  {name}")
         rows.extend(phases)
+        full = [p for p in phases if p["phase"] == "full build"]
+        if full:
+            print(f"  full build / floor: {_ratio(phases, full[0])}")
         shutil.rmtree(args.work / f"{size}", ignore_errors=True)
         # written after every size, so a long run that is stopped keeps what it measured
         write_results(args.results, rows)
@@ -201,7 +254,11 @@ def write_results(path: Path, rows: list[dict]) -> None:
         f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '8GB')}. "
         "A phase is the production build (`dbt build --exclude-resource-type unit_test`, "
         "as_of latest); its wall time includes dbt's start (a full parse of the project, about "
-        "8 s, in a size's first build; a partial parse after) and every data test.\n\n"
+        "8 s, in a size's first build; a partial parse after) and every data test (those of "
+        "the event tables on the newest load, except in the full build). `floor` is "
+        "`bench/floor.py` on the full build's files (the ten rule segments in one DuckDB "
+        "statement, with Python's start); `x floor` is a phase's wall time over the floor's."
+        "\n\n"
         + render(rows) + "\n")
 
 

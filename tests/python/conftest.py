@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from segmart.generate import Config, Generator
 
@@ -36,11 +37,25 @@ class Build:
             return con.execute(sql).df()
 
 
+def with_full_test_scope(args: list[str]) -> list[str]:
+    """The dbt arguments with var segmart_test_scope 'full' (unless they set it): the tests
+    check every stored row, as `make test` promises, not only the newest load."""
+    args = list(args)
+    if "--vars" in args:
+        at = args.index("--vars") + 1
+        given = yaml.safe_load(args[at]) or {}
+        args[at] = json.dumps({"segmart_test_scope": "full", **given}, default=str)
+    else:
+        args += ["--vars", json.dumps({"segmart_test_scope": "full"})]
+    return args
+
+
 def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
             extra_env: dict[str, str] | None = None,
             project_dir: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
     """Run dbt from the project root (or a copy of it) against a landing zone and warehouse
-    of our own."""
+    of our own, testing every stored row (with_full_test_scope)."""
+    args = with_full_test_scope(args)
     env = {
         **os.environ,
         "SEGMART_RAW_DIR": str(raw_dir),

@@ -8,8 +8,11 @@ events and for events older than the lookback), an event
 delivered for two persons of whom the first is erased later, a
 first login on a device whose anonymous history is older than the lookback (re-stitching), and
 an erasure request, and an upload still in progress (truncated) when a build starts, finished
-before the next one. The intermediate tables and marts must then equal, row for row, a
-`--full-refresh` build of the same landing zone at the same as_of.
+before the next one. The third build runs at 13:37:05 (the hour of as_of is split), the others
+at midnight; between the third and the fourth a person's add_to_cart leaves the 7-day window
+to the second, another person's only activity leaves the 30-day window, and a CRM record
+changes (time zone and consent). The intermediate tables and marts must then equal, row for
+row, a `--full-refresh` build of the same landing zone at the same as_of.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from conftest import generate, run_dbt
 pytestmark = pytest.mark.e2e
 
 END = pd.Timestamp("2025-01-01")
-AS_OFS = [END - pd.Timedelta(days=d) for d in (3, 2, 1, 0)]
+# the third build at 13:37:05, so the hour of as_of is split; the others at midnight
+AS_OFS = [END - pd.Timedelta(days=3), END - pd.Timedelta(days=2),
+          END - pd.Timedelta(days=1) + pd.Timedelta("13:37:05"), END]
 COMPARED = [
     "staging.base_tracking__events", "staging.stg_tracking__events",
     "intermediate.int_identity_map", "intermediate.int_events_stitched",
@@ -126,8 +131,40 @@ def replay(tmp_path_factory):
     loads[1]["events"] = pd.concat([loads[1]["events"], erased_copy])
     loads[2]["events"] = pd.concat([loads[2]["events"], other_copy])
     loads[3]["events"] = pd.concat([loads[3]["events"], login])
+    # window edges between builds 3 and 4: a person whose only activity (in load 1) leaves
+    # the 30-day window, dormant at build 4 only; and one whose only add_to_cart is exactly 7
+    # days before the last as_of (out of the window, to the second), a cart abandoner at
+    # build 3 only, with a product view one second later (in the window)
+    planted = shared.assign(event_id="leaves-30d", user_id="u_leaves_30d",
+                            anonymous_id="d-leaves-30d", event_type="page_view",
+                            occurred_at=END - timedelta(days=30, hours=1))
+    planted["loaded_at"] = planted["occurred_at"]
+    carted = shared.assign(event_id="edge-7d-cart", user_id="u_edge_7d",
+                           anonymous_id="d-edge-7d", event_type="add_to_cart",
+                           occurred_at=END - timedelta(days=7))
+    viewed = carted.assign(event_id="edge-7d-view", event_type="product_view",
+                           occurred_at=END - timedelta(days=7) + timedelta(seconds=1))
+    for frame in (carted, viewed):
+        frame["loaded_at"] = frame["occurred_at"]
+    loads[0]["events"] = pd.concat([loads[0]["events"], planted, carted, viewed])
     customers = pd.concat(pd.read_parquet(p) for p in (source / "customers").glob("*.parquet"))
     loads[0]["customers"] = customers
+    # a CRM change in load 3: a customer with events moves time zone and withdraws consent
+    # (a newer version of the record), so their local times, sessions and days change
+    changed_at = pd.Timestamp(AS_OFS[2]) - timedelta(hours=1)
+    active = set(events.loc[events["occurred_at"] < AS_OFS[0], "user_id"].dropna())
+    versions = customers.assign(version_at=customers["updated_at"].fillna(
+        customers["consent_updated_at"]).fillna(customers["signup_at"]))
+    newest = versions.groupby("user_id")["version_at"].max()
+    candidates = set(newest[newest < changed_at].index) & active - {erased_user}
+    moved = customers[customers["user_id"].isin(candidates) & customers["timezone"].notna()
+                      ].sort_values("user_id").iloc[[0]].copy()
+    moved["timezone"] = ("Pacific/Auckland" if moved["timezone"].iloc[0] != "Pacific/Auckland"
+                         else "America/Los_Angeles")
+    moved["marketing_consent"] = ~moved["marketing_consent"].fillna(False).astype(bool)
+    moved["updated_at"] = pd.Series([changed_at], index=moved.index).astype(
+        customers["updated_at"].dtype)
+    loads[2]["customers"] = moved
     loads[3]["deletion_requests"] = pd.DataFrame(
         {"user_id": [erased_user], "requested_at": [pd.Timestamp(AS_OFS[2], tz="UTC")]})
 
@@ -161,7 +198,8 @@ def replay(tmp_path_factory):
     result = run_dbt([*BUILD, "--full-refresh", "--vars", _as_of(AS_OFS[-1])], raw, full, work)
     assert result.returncode == 0, result.stdout[-6000:]
     return {"work": work, "raw": raw, "db": db, "full": full, "device": device,
-            "erased": erased_user, "rejected_during_upload": rejected_during_upload}
+            "erased": erased_user, "rejected_during_upload": rejected_during_upload,
+            "moved": (moved["user_id"].iloc[0], moved["timezone"].iloc[0])}
 
 
 def test_an_upload_in_progress_is_quarantined_then_staged_once_complete(replay):
@@ -234,6 +272,23 @@ def test_the_erasure_request_of_a_later_load_reaches_the_incremental_tables(repl
             assert hits == 0, table
 
 
+def test_the_window_edges_and_the_crm_change_are_where_the_rules_put_them(replay):
+    person, zone = replay["moved"]
+    for db in (replay["db"], replay["full"]):
+        with duckdb.connect(str(db), read_only=True) as con:
+            members = set(con.execute(
+                "select segment, user_id from marts.segment_memberships "
+                "where user_id in ('u_leaves_30d', 'u_edge_7d')").fetchall())
+            zones = con.execute("select distinct time_zone from "
+                                "intermediate.int_events_stitched where user_id = ?",
+                                [person]).fetchall()
+        # the only activity is 30 days and an hour old: dormant; the add_to_cart is exactly 7
+        # days old: no longer a cart abandoner, while the view a second later is in the window
+        assert ("dormant_users", "u_leaves_30d") in members
+        assert ("cart_abandoners", "u_edge_7d") not in members
+        assert zones == [(zone,)]
+
+
 def test_a_build_without_new_data_changes_nothing(replay, tmp_path):
     again = tmp_path / "again.duckdb"
     shutil.copy(replay["db"], again)
@@ -273,3 +328,31 @@ def test_an_event_later_than_the_lookback_waits_for_the_full_refresh(replay, tmp
         assert con.execute("select count(*) from marts.data_quality "
                            "where check_name = 'events_awaiting_full_refresh'"
                            ).fetchall()[0][0] == 0
+
+
+def _unique_event_id_status(db, raw, work, scope: str) -> str:
+    result = run_dbt(["test", "--select", "stg_tracking__events",
+                      "--vars", json.dumps({"segmart_test_scope": scope})], raw, db, work)
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    status = {r["unique_id"].split(".")[2]: r["status"] for r in results}
+    assert status, result.stdout[-3000:]
+    return status["unique_stg_tracking__events_event_id"]
+
+
+def test_load_scoped_tests_read_the_newest_load_and_full_scope_everything(replay, tmp_path):
+    db = tmp_path / "scoped.duckdb"
+    shutil.copy(replay["db"], db)
+    # a duplicate of an event written by the first build: a defect of an earlier load
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into staging.stg_tracking__events select * from "
+                    "staging.stg_tracking__events where staged_at = "
+                    "(select min(staged_at) from staging.stg_tracking__events) limit 1")
+    assert _unique_event_id_status(db, replay["raw"], tmp_path, "load") == "pass"
+    assert _unique_event_id_status(db, replay["raw"], tmp_path, "full") == "fail"
+    # the same defect in the newest load is caught by the load-scoped test
+    with duckdb.connect(str(db)) as con:
+        con.execute("update staging.stg_tracking__events set staged_at = "
+                    "(select max(staged_at) from staging.stg_tracking__events) where event_id = "
+                    "(select event_id from staging.stg_tracking__events group by event_id "
+                    "having count(*) > 1)")
+    assert _unique_event_id_status(db, replay["raw"], tmp_path, "load") == "fail"
