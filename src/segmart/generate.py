@@ -120,7 +120,8 @@ class Config:
     background_rule_share: float = 0.2
     #: share of order lines given away at price zero (gifts, samples, 100 %-off coupons)
     free_item_rate: float = 0.01
-    #: share of regular customers who buy and browse as a buy-till-you-die process (each with
+    #: share of the other regular customers (those not drifting into a rule) who buy and
+    #: browse as a buy-till-you-die process (each with
     #: their own purchase rate and a chance to drop out after every purchase), simulated
     #: ``future_days`` past the end: what they do after it goes only to the ground truth
     #: (orders_after_end, is_active_after_end), so the propensity models can be checked
@@ -311,14 +312,15 @@ class ChunkPlanner:
         getattr(self, f"_plan_{archetype}")(users)
 
     def _plan_regular(self, users):
-        if self.cfg.predictive_share:
-            predictive = self.rng.random(len(users)) < self.cfg.predictive_share
-            self._plan_predictive(users[predictive])
-            users = users[~predictive]
         # a quarter each of background_rule_share: lapsed, a cart left, new, a busy week
         kind = np.minimum(self.rng.random(len(users)) / (self.cfg.background_rule_share / 4),
                           4).astype(np.int64) if self.cfg.background_rule_share else \
             np.full(len(users), 4)
+        if self.cfg.predictive_share:
+            # drawn from the ordinary ones (kind 4), so the background rules keep their share
+            predictive = (kind == 4) & (self.rng.random(len(users)) < self.cfg.predictive_share)
+            self._plan_predictive(users[predictive])
+            users, kind = users[~predictive], kind[~predictive]
         lapsed, new = kind == 0, kind == 2
         self.history(users[lapsed], self.cfg.days * 0.05, 35, buy_share=0.2,
                      abandon_share=0.08)
@@ -912,7 +914,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
     parser.add_argument("--free-item-rate", type=float, default=0.01,
                         help="share of order lines given away at price zero")
     parser.add_argument("--predictive-share", type=float, default=0.3,
-                        help="share of regular customers planted as a buy-till-you-die process "
+                        help="share of the other regular customers planted as a buy-till-you-die "
+                             "process "
                              "whose next --future-days go to the ground truth (0: none)")
     parser.add_argument("--future-days", type=int, default=30,
                         help="days after --end the predictive cohort is simulated for")

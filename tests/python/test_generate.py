@@ -116,7 +116,9 @@ def test_ground_truth_lists_every_archetype(landing):
 
 def _regulars_last_activity(out: Path, manifest: dict) -> tuple[pd.Series, pd.Series]:
     truth = _read(out / "_ground_truth")
-    regulars = set(truth.loc[truth["archetype"] == "regular", "user_id"])
+    # the predictive cohort buys and drops out by its own process (its own test below)
+    regulars = set(truth.loc[(truth["archetype"] == "regular")
+                             & truth["orders_after_end"].isna(), "user_id"])
     events = _read(out / "events").dropna(subset=["user_id", "occurred_at"])
     events = events[events["user_id"].isin(regulars)]
     end = pd.Timestamp(manifest["as_of"], tz="UTC").tz_localize(None)
@@ -133,10 +135,13 @@ def _regulars_last_activity(out: Path, manifest: dict) -> tuple[pd.Series, pd.Se
 
 
 def _first_seen(out: Path, manifest: dict) -> pd.Series:
-    events = _read(out / "events").dropna(subset=["user_id", "occurred_at"])
+    """Days since each person's first event, logged in or on one of their devices before
+    login (device a<person>-<n> belongs to u<person>)."""
+    events = _read(out / "events").dropna(subset=["occurred_at"])
+    person = ("u" + events["anonymous_id"].str.slice(1, 9)).fillna(events["user_id"])
     end = pd.Timestamp(manifest["as_of"], tz="UTC").tz_localize(None)
     occurred = pd.to_datetime(events["occurred_at"]).dt.tz_localize(None)
-    return (end - occurred.groupby(events["user_id"]).min()).dt.days
+    return (end - occurred.groupby(person).min()).dt.days
 
 
 def test_some_regular_customers_lapse_leave_a_cart_or_are_new(landing):
@@ -157,6 +162,19 @@ def test_without_background_share_no_regular_lapses_or_leaves_a_recent_cart(tmp_
     assert days_since.max() < 30
     assert recent_carts.empty
     assert days_since.index.to_series().map(_first_seen(out, manifest)).min() >= 7
+
+
+def test_the_predictive_cohort_drops_out_and_its_future_is_in_the_ground_truth(landing):
+    out, _ = landing
+    truth = _read(out / "_ground_truth")
+    cohort = truth[truth["orders_after_end"].notna()]
+    regulars = truth[truth["archetype"] == "regular"]
+    assert 0.15 < len(cohort) / len(regulars) < 0.35  # 0.3 of the 0.8 not drifting into a rule
+    assert set(cohort["archetype"]) == {"regular"}
+    assert cohort["is_active_after_end"].notna().all()
+    # some buy after the end, some are gone
+    assert 0.05 < (cohort["orders_after_end"] > 0).mean() < 0.8
+    assert 0.05 < (~cohort["is_active_after_end"].astype(bool)).mean() < 0.8
 
 
 def test_a_share_of_order_lines_are_free_items(landing):

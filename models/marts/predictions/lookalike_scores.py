@@ -2,12 +2,12 @@
 
 from segmart.clustering import to_pandas
 from segmart.predict.lookalike import lookalike_table
-from segmart.predict.propensity import PropensityConfig, read_columns
+from segmart.predict.propensity import PropensityConfig, read_as_of, read_columns
 
 
 def model(dbt, session):
     config = PropensityConfig.from_mapping(dbt.config.get("propensity"))
     seeds = to_pandas(dbt.ref("lookalike_seeds"))
     features = read_columns(dbt.ref("user_features"), config, ())
-    as_of = dbt.ref("int_as_of_resolved").project("as_of").limit(1).fetchall()[0][0]
+    as_of = read_as_of(dbt.ref("int_as_of_resolved"))
     return lookalike_table(features, seeds, config, as_of)

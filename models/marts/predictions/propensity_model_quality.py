@@ -4,6 +4,7 @@ from segmart.predict.propensity import (
     SNAPSHOT_COLUMNS,
     PropensityConfig,
     quality_table,
+    read_as_of,
     read_columns,
 )
 
@@ -11,5 +12,5 @@ from segmart.predict.propensity import (
 def model(dbt, session):
     config = PropensityConfig.from_mapping(dbt.config.get("propensity"))
     snapshots = read_columns(dbt.ref("feature_snapshots"), config, SNAPSHOT_COLUMNS)
-    as_of = dbt.ref("int_as_of_resolved").project("as_of").limit(1).fetchall()[0][0]
+    as_of = read_as_of(dbt.ref("int_as_of_resolved"))
     return quality_table(snapshots, config, as_of)

@@ -4,6 +4,7 @@ from segmart.clustering import to_pandas
 from segmart.predict.propensity import (
     SNAPSHOT_COLUMNS,
     PropensityConfig,
+    read_as_of,
     read_columns,
     scores_table,
 )
@@ -14,5 +15,5 @@ def model(dbt, session):
     quality = to_pandas(dbt.ref("propensity_model_quality"))
     snapshots = read_columns(dbt.ref("feature_snapshots"), config, SNAPSHOT_COLUMNS)
     current = read_columns(dbt.ref("user_features"), config, ("recency_days",))
-    as_of = dbt.ref("int_as_of_resolved").project("as_of").limit(1).fetchall()[0][0]
+    as_of = read_as_of(dbt.ref("int_as_of_resolved"))
     return scores_table(current, snapshots, quality, config, as_of)

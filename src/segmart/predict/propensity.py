@@ -520,5 +520,10 @@ def read_columns(relation, config: PropensityConfig, extra: Sequence[str]) -> pd
     return to_arrow().to_pandas()
 
 
+def read_as_of(relation):
+    """The one as_of of int_as_of_resolved (a DuckDB relation)."""
+    return relation.project("as_of").limit(1).fetchall()[0][0]
+
+
 SNAPSHOT_COLUMNS = ("snapshot_number", "recency_days", "count_orders_after", "count_activity_after",
                     "btyd_frequency", "btyd_recency", "btyd_t")
