@@ -5,8 +5,10 @@
 writes the four landing tables of the raw contract as Parquet part files
 (``events/``, ``orders/``, ``customers/``, ``deletion_requests/``) and, beside them,
 ``_ground_truth/`` (which archetype each person was planted as and which segments the
-rules should put them in) and ``_ground_truth/manifest.json`` (row counts, planted
-duplicates and bad rows, the ``as_of`` to evaluate at).
+rules should put them in), ``_ground_truth/crm_identities/`` (which person each CRM record
+belongs to: planted duplicates and near-misses, see ``generate_identities``) and
+``_ground_truth/manifest.json`` (row counts, planted duplicates and bad rows, the ``as_of``
+to evaluate at).
 
 Behaviour is generated per session and fully vectorised with numpy; persons are processed
 in chunks, so memory stays bounded whatever ``--users`` is. The same arguments always give
@@ -41,6 +43,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from segmart.generate_contacts import contact_columns
+from segmart.generate_identities import (
+    CITIES,
+    DUPLICATE_KINDS,
+    NEAR_MISS_KINDS,
+    identity_records,
+)
 from segmart.holdouts import is_control
 
 DEFAULT_END = "2025-01-01T00:00:00"
@@ -127,6 +135,12 @@ class Config:
     #: (orders_after_end, is_active_after_end), so the propensity models can be checked
     predictive_share: float = 0.3
     future_days: int = 30
+    #: share of the customers not erased who get one more CRM record under a new user_id
+    #: (a case variant of the e-mail, a typo with the same phone, a guest checkout or a
+    #: shop migration), and the share who get a near-miss (a namesake elsewhere or a family
+    #: member at the same address) that must stay a person of its own; neither has events
+    crm_duplicate_share: float = 0.03
+    crm_near_miss_share: float = 0.02
     chunk_users: int = 25_000
 
     def validate(self) -> None:
@@ -148,8 +162,10 @@ class Config:
                 "--archetype-share times the number of archetypes plus --visitor-share "
                 f"must stay at or below 0.9, got {planted:.2f}"
             )
-        if not 0.0 <= self.predictive_share <= 1.0:
-            raise ValueError(f"--predictive-share must be in [0, 1], got {self.predictive_share}")
+        for name in ("predictive_share", "crm_duplicate_share", "crm_near_miss_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"--{name.replace('_', '-')} must be in [0, 1], got {value}")
         if self.future_days < 1:
             raise ValueError("--future-days must be at least 1")
         if self.chunk_users < 100:
@@ -529,6 +545,8 @@ class Generator:
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
+        # a folder of its own: readers of _ground_truth/*.parquet get the persons only
+        (self.out / "_ground_truth" / "crm_identities").mkdir()
         started = time.perf_counter()
         n_chunks = -(-self.cfg.users // self.cfg.chunk_users)
         for chunk in range(n_chunks):
@@ -583,9 +601,11 @@ class Generator:
             [f"u{p:08d}" for p in people[deleted & registered]], pa.string())), False))
         self._write(f"orders/part-{chunk:05d}.parquet",
                     self._with_order_noise(rng, orders, np.asarray(order_keep)))
-        self._write(f"customers/part-{chunk:05d}.parquet",
-                    self._customers(rng, people[registered], sessions,
-                                    erased=people[deleted & registered]))
+        customers, identities = self._customers(rng, people[registered], sessions,
+                                                erased=people[deleted & registered])
+        self._write(f"customers/part-{chunk:05d}.parquet", customers)
+        pq.write_table(identities, self.out / "_ground_truth" / "crm_identities"
+                       / f"part-{chunk:05d}.parquet", compression="zstd")
         self._write(f"deletion_requests/part-{chunk:05d}.parquet",
                     self._deletions(rng, people[deleted & registered]))
         truth = self._ground_truth(people, archetype, deleted & registered, planner.future)
@@ -785,7 +805,8 @@ class Generator:
 
     # -- CRM -------------------------------------------------------------------------------
     def _customers(self, rng, people: np.ndarray, sessions,
-                   erased: np.ndarray | None = None) -> pa.Table:
+                   erased: np.ndarray | None = None) -> tuple[pa.Table, pa.Table]:
+        """The chunk's CRM records and their identities' truth (one row per user_id)."""
         n = len(people)
         first_seen = pd.Series(sessions["start"]).groupby(sessions["user"]).min()
         first = first_seen.reindex(people).to_numpy().astype("datetime64[us]")
@@ -796,7 +817,7 @@ class Generator:
         zone[unknown] = UNKNOWN_TIME_ZONE
         self.counts["customers_unknown_time_zone"] += int(unknown.sum())
         consent = rng.random(n) < 0.7
-        cities = np.array(["Springfield", "Riverside", "Lakeside", "Hillview", "Portside"])
+        cities = np.array(CITIES)
         table = pa.table({
             "user_id": _prefixed("u", people, 8),
             "email": pc.binary_join_element_wise(_prefixed("u", people, 8),
@@ -825,7 +846,9 @@ class Generator:
                 table = table.set_column(table.column_names.index(name), name, column)
             else:
                 table = table.append_column(name, column)
-        pool = np.flatnonzero(~np.isin(people, erased if erased is not None else []))
+        originals = table
+        is_erased = np.isin(people, erased if erased is not None else [])
+        pool = np.flatnonzero(~is_erased)
         n_dup = min(rng.binomial(n, self.cfg.customer_duplicate_rate), len(pool)) if n else 0
         if n_dup:
             # an older version of the record, superseded by the one above
@@ -835,7 +858,31 @@ class Generator:
             self.counts["customers_superseded_versions"] += n_dup
             table = pa.concat_tables([table, pa.Table.from_pandas(old, schema=table.schema,
                                                                   preserve_index=False)])
-        return table
+        planted, truth = identity_records(
+            self.cfg.seed, int(people[0]) if n else 0, originals, people, ~is_erased,
+            self.cfg.crm_duplicate_share, self.cfg.crm_near_miss_share,
+            pd.Timestamp(self.cfg.end))
+        kinds = Counter(truth["record_kind"].to_pylist())
+        for kind in DUPLICATE_KINDS + NEAR_MISS_KINDS:
+            self.counts[f"crm_planted_{kind}"] += kinds[kind]
+        self.counts["crm_duplicates_planted"] += sum(kinds[k] for k in DUPLICATE_KINDS)
+        self.counts["crm_near_misses_planted"] += sum(kinds[k] for k in NEAR_MISS_KINDS)
+        if planted.num_rows:
+            # appended last, so every other record stays where it was
+            table = pa.concat_tables([table, planted])
+        ids = originals["user_id"].combine_chunks()
+        own = pa.table({
+            "user_id": ids,
+            "person_id": ids,
+            "record_kind": pa.array(["original"] * n, pa.string()),
+            "near_miss_of": pa.nulls(n, pa.string()),
+        })
+        identities = pa.concat_tables([own, truth]).append_column(
+            # erased customers stay listed, flagged as in the persons' ground truth; they
+            # have no planted records
+            "is_deleted", pa.array(np.concatenate([is_erased,
+                                                   np.zeros(truth.num_rows, bool)])))
+        return table, identities
 
     def _deletions(self, rng, people: np.ndarray) -> pa.Table:
         requested = np.full(len(people), np.datetime64(self.cfg.end, "us")) - rng.integers(
@@ -919,6 +966,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                              "whose next --future-days go to the ground truth (0: none)")
     parser.add_argument("--future-days", type=int, default=30,
                         help="days after --end the predictive cohort is simulated for")
+    parser.add_argument("--crm-duplicate-share", type=float, default=0.03,
+                        help="share of customers given a second CRM record under a new "
+                             "user_id (0: none)")
+    parser.add_argument("--crm-near-miss-share", type=float, default=0.02,
+                        help="share of customers given a namesake or a family member in the "
+                             "CRM who must stay apart (0: none)")
     parser.add_argument("--chunk-users", type=int, default=25_000,
                         help="persons per chunk (bounds memory)")
     args = parser.parse_args(argv)
@@ -935,6 +988,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path]:
                  background_rule_share=args.background_rule_share,
                  free_item_rate=args.free_item_rate,
                  predictive_share=args.predictive_share, future_days=args.future_days,
+                 crm_duplicate_share=args.crm_duplicate_share,
+                 crm_near_miss_share=args.crm_near_miss_share,
                  chunk_users=args.chunk_users)
     try:
         cfg.validate()

@@ -74,9 +74,11 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path, work: Path,
 
 def generate(out: Path, **overrides) -> dict:
     # no background or predictive person meets a rule here, so rule precision is exact
-    # (test_demo.py builds the default demo, where they do)
+    # (test_demo.py builds the default demo, where they do); no planted CRM identities
+    # either, so every CRM record is a person of its own
     cfg = Config(**{"users": 1500, "seed": 11, "deletion_rate": 0.01,
-                    "background_rule_share": 0.0, "predictive_share": 0.0, **overrides})
+                    "background_rule_share": 0.0, "predictive_share": 0.0,
+                    "crm_duplicate_share": 0.0, "crm_near_miss_share": 0.0, **overrides})
     return Generator(cfg, out, progress=False).run()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from segmart.generate import (
@@ -16,6 +17,8 @@ from segmart.generate import (
     expected_segments,
     main,
 )
+from segmart.generate_contacts import FIRST_NAMES, LAST_NAMES, _valid_numbers
+from segmart.generate_identities import other_phone_format, typo
 
 EVENT_COLUMNS = {
     "event_id", "event_type", "occurred_at", "anonymous_id", "user_id", "page_path",
@@ -230,3 +233,236 @@ def test_cli_prints_a_summary(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "Wrote" in printed.out and "events" in printed.out
     assert "chunk 1/1" in printed.err
+
+
+# -- planted CRM identities (issue 27) ------------------------------------------------------
+
+IDENTITY_SHARES = {"crm_duplicate_share": 0.2, "crm_near_miss_share": 0.1}
+
+
+@pytest.fixture(scope="module")
+def identities(tmp_path_factory) -> tuple[Path, dict, pd.DataFrame, pd.DataFrame]:
+    """2,000 persons with many planted identities, and the same without any."""
+    root = tmp_path_factory.mktemp("identities")
+    cfg = {"users": 2000, "seed": 4, "chunk_users": 800, "deletion_rate": 0.01}
+    manifest = Generator(Config(**cfg, **IDENTITY_SHARES), root / "on", progress=False).run()
+    Generator(Config(**cfg, crm_duplicate_share=0.0, crm_near_miss_share=0.0), root / "off",
+              progress=False).run()
+    customers = _read(root / "on" / "customers")
+    truth = _read(root / "on" / "_ground_truth" / "crm_identities")
+    return root, manifest, customers, truth
+
+
+def _pairs(customers: pd.DataFrame, truth: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Each planted record of ``kind`` beside the original it copies or nearly misses."""
+    current = customers[customers["city"] != "Oldtown"].drop_duplicates("user_id")
+    planted = truth[truth["record_kind"] == kind].copy()
+    planted["original"] = planted["near_miss_of"].fillna(planted["person_id"])
+    pairs = (planted[["user_id", "original"]]
+             .merge(current, on="user_id")
+             .merge(current, left_on="original", right_on="user_id", suffixes=("", "_orig")))
+    assert len(pairs) == len(planted) > 0, kind
+    return pairs
+
+
+def test_planted_identities_are_counted_by_kind(identities):
+    _, manifest, customers, truth = identities
+    planted = manifest["planted"]
+    kinds = truth["record_kind"].value_counts()
+    duplicates = ["email_case", "name_typo_same_phone", "guest_checkout", "migration"]
+    assert planted["crm_duplicates_planted"] == kinds[duplicates].sum()
+    assert planted["crm_near_misses_planted"] == kinds[["namesake", "family_member"]].sum()
+    for kind in [*duplicates, "namesake", "family_member"]:
+        assert planted[f"crm_planted_{kind}"] == kinds[kind]
+    originals = kinds["original"] - truth["is_deleted"].sum()
+    assert 0.15 < planted["crm_duplicates_planted"] / originals < 0.25
+    assert 0.06 < planted["crm_near_misses_planted"] / originals < 0.14
+    # about equally common (a customer without a valid phone has no same-phone duplicate)
+    assert kinds[duplicates].min() > 0.6 * kinds[duplicates].max()
+    assert kinds["namesake"] > 0.6 * kinds["family_member"]
+    assert kinds["family_member"] > 0.6 * kinds["namesake"]
+    assert manifest["rows"]["customers"] == len(customers)
+
+
+def test_planted_ids_are_new_unique_and_pass_staging(identities):
+    _, _, customers, truth = identities
+    assert truth["user_id"].is_unique
+    # every written CRM id is in the truth, once, and nothing else is
+    assert set(truth["user_id"]) == set(customers["user_id"])
+    planted = truth[truth["record_kind"] != "original"]
+    assert planted["user_id"].str.fullmatch(r"[gm]\d{8}").all()
+    assert truth.loc[truth["record_kind"] == "original", "user_id"].str.fullmatch(
+        r"u\d{8}").all()
+    # a duplicate's person is its original, a near-miss is a person of its own
+    is_near = planted["record_kind"].isin(["namesake", "family_member"])
+    assert (planted.loc[is_near, "person_id"] == planted.loc[is_near, "user_id"]).all()
+    assert planted.loc[~is_near, "near_miss_of"].isna().all()
+    originals = set(truth.loc[truth["record_kind"] == "original", "user_id"])
+    assert set(planted.loc[~is_near, "person_id"]) <= originals
+    assert set(planted.loc[is_near, "near_miss_of"]) <= originals
+    # erased customers are listed and flagged, and nothing is planted from them
+    erased = set(truth.loc[truth["is_deleted"], "user_id"])
+    assert erased
+    assert not erased & (set(planted["person_id"]) | set(planted["near_miss_of"].dropna()))
+    assert not truth.loc[truth["record_kind"] != "original", "is_deleted"].any()
+
+
+def test_planted_records_have_no_events_or_orders(identities):
+    root, _, _, truth = identities
+    planted = set(truth.loc[truth["record_kind"] != "original", "user_id"])
+    assert not planted & set(_read(root / "on" / "events")["user_id"].dropna())
+    assert not planted & set(_read(root / "on" / "orders")["user_id"].dropna())
+
+
+def test_without_shares_nothing_else_changes(identities):
+    root, _, customers, _ = identities
+    on, off = root / "on", root / "off"
+    for table in ("events", "orders", "deletion_requests", "campaign_outcomes"):
+        files = sorted(p.name for p in (off / table).glob("*.parquet"))
+        assert files == sorted(p.name for p in (on / table).glob("*.parquet"))
+        for name in files:
+            assert (on / table / name).read_bytes() == (off / table / name).read_bytes()
+    for path in sorted((off / "_ground_truth").glob("*.parquet")):
+        assert path.read_bytes() == (on / "_ground_truth" / path.name).read_bytes()
+    # the CRM records written without the feature come first, unchanged, in every part
+    for path in sorted((off / "customers").glob("*.parquet")):
+        before = pq.read_table(path)
+        after = pq.read_table(on / "customers" / path.name)
+        assert after.slice(0, before.num_rows).equals(before)
+        assert not any(u.startswith("u") for u in
+                       after["user_id"].slice(before.num_rows).to_pylist())
+    truth_off = _read(off / "_ground_truth" / "crm_identities")
+    assert set(truth_off["record_kind"]) == {"original"}
+    assert set(truth_off["user_id"]) == set(_read(off / "customers")["user_id"])
+    assert len(customers) > len(_read(off / "customers"))
+
+
+def test_email_case_duplicates_differ_raw_but_not_normalised(identities):
+    _, _, customers, truth = identities
+    pairs = _pairs(customers, truth, "email_case")
+    assert (pairs["email"] != pairs["email_orig"]).all()
+    assert (pairs["email"].str.strip().str.lower() == pairs["email_orig"].str.lower()).all()
+    assert (pairs["email"] != pairs["email"].str.strip()).mean() > 0.5
+    for column in ("first_name", "last_name", "birth_year", "country", "timezone"):
+        assert (pairs[column] == pairs[f"{column}_orig"]).all(), column
+    # the phone in the other format, or missing
+    has_phone = pairs["phone"].notna()
+    assert 0.3 < has_phone.mean() < 0.9
+    assert (pairs.loc[has_phone, "phone"] != pairs.loc[has_phone, "phone_orig"]).all()
+    assert (_digits(pairs.loc[has_phone, "phone"]).str[-6:]
+            == _digits(pairs.loc[has_phone, "phone_orig"]).str[-6:]).all()
+
+
+def _digits(phones: pd.Series) -> pd.Series:
+    return phones.str.replace(r"\D", "", regex=True)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def test_name_typo_duplicates_keep_the_phone_and_the_address(identities):
+    _, _, customers, truth = identities
+    pairs = _pairs(customers, truth, "name_typo_same_phone")
+    edits = [_edit_distance(f"{a}|{b}", f"{c}|{d}") for a, b, c, d in zip(
+        pairs["first_name"], pairs["last_name"], pairs["first_name_orig"],
+        pairs["last_name_orig"], strict=True)]
+    assert set(edits) == {1}
+    assert (pairs["phone"] != pairs["phone_orig"]).all()
+    assert (_digits(pairs["phone"]).str[-6:] == _digits(pairs["phone_orig"]).str[-6:]).all()
+    assert (pairs["email"].str.lower() != pairs["email_orig"].str.lower()).all()
+    for column in ("postal_code", "city", "birth_year", "country", "timezone"):
+        assert (pairs[column] == pairs[f"{column}_orig"]).all(), column
+
+
+def test_guest_checkouts_share_the_email_and_state_no_consent(identities):
+    _, _, customers, truth = identities
+    pairs = _pairs(customers, truth, "guest_checkout")
+    assert (pairs["email"].str.strip().str.lower() == pairs["email_orig"].str.lower()).all()
+    assert pairs["first_name"].notna().all() and pairs["last_name"].notna().all()
+    assert (pairs["phone"].isna() | (pairs["phone"] == pairs["phone_orig"])).all()
+    assert pairs["phone"].isna().any()
+    assert (pairs["signup_at"] >= pairs["signup_at_orig"]).all()
+    for column in ("marketing_consent", "consent_email_marketing", "consent_ad_user_data",
+                   "consent_ad_personalization"):
+        assert pairs[column].isna().all(), column
+
+
+def test_migrations_are_equal_but_for_whitespace_and_a_later_update(identities):
+    _, _, customers, truth = identities
+    pairs = _pairs(customers, truth, "migration")
+    for column in ("email", "first_name", "last_name", "city"):
+        assert (pairs[column].str.strip() == pairs[f"{column}_orig"]).all(), column
+    for column in ("phone", "postal_code", "birth_year", "signup_at", "country", "timezone",
+                   "marketing_consent", "consent_ad_user_data"):
+        same = (pairs[column] == pairs[f"{column}_orig"]) | (
+            pairs[column].isna() & pairs[f"{column}_orig"].isna())
+        assert same.all(), column
+    assert (pairs["updated_at"] > pairs["updated_at_orig"]).all()
+
+
+def test_namesakes_share_the_name_and_nothing_that_identifies(identities):
+    _, _, customers, truth = identities
+    pairs = _pairs(customers, truth, "namesake")
+    assert (pairs["first_name"] == pairs["first_name_orig"]).all()
+    assert (pairs["last_name"] == pairs["last_name_orig"]).all()
+    for column in ("city", "postal_code", "email", "phone"):
+        assert (pairs[column] != pairs[f"{column}_orig"]).all(), column
+    assert (pairs["birth_year"] != pairs["birth_year_orig"]).mean() > 0.75
+
+
+def test_family_members_share_the_address_and_the_last_name_only(identities):
+    _, _, customers, truth = identities
+    pairs = _pairs(customers, truth, "family_member")
+    for column in ("last_name", "postal_code", "city"):
+        assert (pairs[column] == pairs[f"{column}_orig"]).all(), column
+    for column in ("first_name", "email", "phone"):
+        assert (pairs[column] != pairs[f"{column}_orig"]).all(), column
+
+
+def test_planted_emails_and_phones_are_never_shared_across_persons(identities):
+    """A near-miss's or a typo duplicate's own address is nobody else's."""
+    _, _, customers, truth = identities
+    personal = customers[customers["user_id"].str.fullmatch(r"[gm]\d{8}")
+                         & ~customers["email"].str.contains("example.com", case=False)]
+    assert len(personal) > 0
+    assert personal["email"].str.lower().is_unique
+    assert not set(personal["email"].str.lower()) & set(
+        customers.loc[customers["user_id"].str.startswith("u"), "email"].str.lower())
+    assert set(truth["record_kind"]) == {"original", "email_case", "name_typo_same_phone",
+                                         "guest_checkout", "migration", "namesake",
+                                         "family_member"}
+
+
+@pytest.mark.parametrize("flag", ["--crm-duplicate-share", "--crm-near-miss-share"])
+def test_identity_shares_are_checked(flag, capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        main([flag, "1.5", "--out", str(tmp_path)])
+    assert f"{flag} must be in [0, 1]" in capsys.readouterr().err
+
+
+def test_a_typo_is_one_edit_of_every_name():
+    rng = np.random.default_rng(0)
+    for name in [*FIRST_NAMES, *LAST_NAMES]:
+        for _ in range(30):
+            changed = typo(str(name), rng)
+            assert _edit_distance(changed, str(name)) == 1, (name, changed)
+            assert changed[0] == name[0]
+
+
+def test_the_other_phone_format_is_the_same_number():
+    for country in ("GB", "US", "DE", "IN", "AU", "JP", "BR"):
+        for pair in _valid_numbers(country)[:5]:
+            national, e164 = pair.split("|")
+            assert other_phone_format(national, country) == e164
+            assert other_phone_format(e164, country) == national
+    assert other_phone_format(None, "GB") is None
+    assert other_phone_format("n/a", "GB") is None
