@@ -1,5 +1,7 @@
-{#- One row per valid event at or before as_of with its person (user_id): its own login,
-    else its device's person (int_identity_map), else the device id; erased persons left out.
+{#- One row per valid event at or before as_of with its person (user_id): the person of its
+    own login, else of its device's latest login (int_identity_map), else the device id;
+    a CRM record joined to others counts as their person (int_identity_persons); erased
+    persons left out.
     Who and when only (the attributes stay in stg_tracking__events). Incremental on event_id:
     what a build rewrites, and why, in docs/incremental.md. -#}
 {{ config(
@@ -18,12 +20,26 @@ events as (
 
 ),
 
+persons as (
+
+    -- only the records joined into another record's person
+    select
+        user_id,
+        person_id
+    from {{ ref('int_identity_persons') }}
+    where user_id != person_id
+
+),
+
 identity_map as (
 
     select
-        anonymous_id,
-        user_id
-    from {{ ref('int_identity_map') }}
+        identity_map.anonymous_id,
+        coalesce(persons.person_id, identity_map.user_id) as user_id
+    from {{ ref('int_identity_map') }} as identity_map
+    left join persons
+        on identity_map.user_id = persons.user_id
+    where not identity_map.is_over_limit
 
 ),
 
@@ -38,7 +54,7 @@ customers as (
 
 deletion_requests as (
 
-    select user_id from {{ ref('stg_crm__deletion_requests') }}
+    select user_id from {{ ref('stg_crm__erased_records') }}
 
 ),
 
@@ -70,6 +86,23 @@ restitched_devices as (
         on stored_devices.anonymous_id = identity_map.anonymous_id
     where stored_devices.user_id
         != coalesce(identity_map.user_id, stored_devices.anonymous_id)
+
+),
+
+remapped_logins as (
+
+    -- logins whose person changed since the stored build (records joined or split)
+    select stored_logins.login_user_id
+    from (
+        select distinct
+            login_user_id,
+            user_id
+        from {{ this }}
+        where login_user_id is not null
+    ) as stored_logins
+    left join persons
+        on stored_logins.login_user_id = persons.user_id
+    where stored_logins.user_id != coalesce(persons.person_id, stored_logins.login_user_id)
 
 ),
 
@@ -140,6 +173,7 @@ batch_events as (
         or events.occurred_at > (select newest_occurred_at from stored_build)
         or events.event_id in (select event_id from restaged_events)
         or events.anonymous_id in (select anonymous_id from restitched_devices)
+        or events.user_id in (select login_user_id from remapped_logins)
         or events.user_id in (select user_id from rezoned_persons)
         or events.anonymous_id in (select user_id from rezoned_persons)
         or events.anonymous_id in (
@@ -154,7 +188,9 @@ stitched as (
 
     select
         events.event_id,
-        coalesce(events.user_id, identity_map.user_id, events.anonymous_id) as user_id,
+        coalesce(
+            persons.person_id, events.user_id, identity_map.user_id, events.anonymous_id
+        ) as user_id,
         events.user_id is not null or identity_map.user_id is not null as is_identified,
         events.anonymous_id,
         events.user_id as login_user_id,
@@ -165,6 +201,8 @@ stitched as (
         on events.occurred_at <= as_of.as_of
     left join identity_map
         on events.anonymous_id = identity_map.anonymous_id
+    left join persons
+        on events.user_id = persons.user_id
 
 ),
 

@@ -1,7 +1,10 @@
 {#- Which person each device belongs to: the user_id of its latest logged-in event at or
     before as_of (a shared device follows its latest user, for all of its events). One
     aggregate, not a window: the latest login is the greatest (time, event_id), found
-    without sorting every logged-in event or reading them twice. -#}
+    without sorting every logged-in event or reading them twice. A person keeps at most
+    segmart_identity_max_devices devices, the first identified: a later one is over the
+    limit and stays its own person (int_events_stitched skips it; identity_merge_audit
+    records it). -#}
 with
 
 events as (
@@ -45,6 +48,18 @@ devices as (
 
 ),
 
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by user_id
+            order by first_identified_at, anonymous_id
+        ) as device_rank
+    from devices
+
+),
+
 final as (
 
     select
@@ -53,8 +68,10 @@ final as (
         first_identified_at,
         last_identified_at,
         count_users_seen,
-        count_users_seen > 1 as is_shared_device
-    from devices
+        count_users_seen > 1 as is_shared_device,
+        device_rank,
+        device_rank > {{ positive_var('segmart_identity_max_devices', 1) }} as is_over_limit
+    from ranked
 
 )
 

@@ -1,5 +1,6 @@
-{#- One row per completed order at or before as_of: its completed lines summed. An order's
-    time is its earliest line's ordered_at. Persons with an erasure request are left out. -#}
+{#- One row per completed order at or before as_of: its completed lines summed, with its
+    person (a CRM record joined to others counts as their person). An order's time is its
+    earliest line's ordered_at. Persons with an erasure request are left out. -#}
 with
 
 order_lines as (
@@ -18,9 +19,19 @@ customers as (
 
 ),
 
+persons as (
+
+    select
+        user_id,
+        person_id
+    from {{ ref('int_identity_persons') }}
+    where user_id != person_id
+
+),
+
 deletion_requests as (
 
-    select user_id from {{ ref('stg_crm__deletion_requests') }}
+    select user_id from {{ ref('stg_crm__erased_records') }}
 
 ),
 
@@ -34,13 +45,15 @@ aggregated as (
 
     select
         order_lines.order_id,
-        min(order_lines.user_id) as user_id,
+        min(coalesce(persons.person_id, order_lines.user_id)) as user_id,
         min(order_lines.ordered_at) as ordered_at,
         count(*) as count_lines,
         sum(case when order_lines.is_free_item then 1 else 0 end) as count_free_item_lines,
         sum(order_lines.quantity) as total_quantity,
         sum(order_lines.line_revenue) as total_revenue
     from order_lines
+    left join persons
+        on order_lines.user_id = persons.user_id
     group by order_lines.order_id
 
 ),

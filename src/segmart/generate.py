@@ -840,7 +840,7 @@ class Generator:
                 self.cfg.seed, int(people[0]) if n else 0, np.asarray(table["country"]),
                 consent, signup.astype("datetime64[ms]"), np.asarray(table["email"]),
                 ~np.isin(people, erased if erased is not None else []),
-                self.cfg.bad_rate * 2).items():
+                self.cfg.bad_rate * 2, people).items():
             column = pa.array(values, pa.timestamp("ms") if name.endswith("_at") else pa.string())
             if name in table.column_names:
                 table = table.set_column(table.column_names.index(name), name, column)

@@ -25,35 +25,58 @@ UNKNOWN_CONSENT = "maybe"
 
 
 @cache
-def _valid_numbers(country: str) -> tuple[str, ...]:
-    """Valid national significant numbers for a country: its example mobile number with
-    the last two digits varied, keeping those phonenumbers accepts."""
+def _number_plan(country: str) -> tuple[str, str, int]:
+    """The country's example mobile number (national and E.164 text) and how many of its
+    last digits can vary freely: the most, up to 7, for which every sampled variant is a
+    valid number."""
     example = phonenumbers.example_number_for_type(
         country, phonenumbers.PhoneNumberType.MOBILE)
     national = str(example.national_number)
-    found = []
-    for tail in range(100):
-        candidate = f"{national[:-2]}{tail:02d}"
-        number = phonenumbers.parse(f"+{example.country_code}{candidate}")
-        if phonenumbers.is_valid_number(number):
-            found.append(phonenumbers.format_number(
-                number, phonenumbers.PhoneNumberFormat.NATIONAL) + "|"
-                + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return tuple(found)
+    check = np.random.default_rng(22)
+    for free in range(min(7, len(national) - 2), 1, -1):
+        tails = check.integers(0, 10 ** free, 40)
+        if all(phonenumbers.is_valid_number(phonenumbers.parse(
+                f"+{example.country_code}{national[:-free]}{tail:0{free}d}")) for tail in tails):
+            break
+    return (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+            phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164), free)
+
+
+def _with_tail(text: str, tail: str) -> str:
+    """text with its last len(tail) digits replaced by tail (spacing kept)."""
+    chars = list(text)
+    position = len(chars)
+    for digit in reversed(tail):
+        position -= 1
+        while not chars[position].isdigit():
+            position -= 1
+        chars[position] = digit
+    return "".join(chars)
+
+
+def phone_for(country: str, number: int, other: bool = False) -> tuple[str, str]:
+    """A valid phone of the country, national and E.164, for a person number; `other` gives
+    another human's phone for the same number (a namesake's). Distinct numbers below
+    10**free / 2 give distinct phones (multiplying by a number prime to 10 is a bijection
+    modulo a power of ten), so customers do not share phones by accident."""
+    national, e164, free = _number_plan(country)
+    if other:
+        number = 10 ** free - 1 - number
+    tail = f"{(number * 7_919 + 13) % 10 ** free:0{free}d}"
+    return _with_tail(national, tail), _with_tail(e164, tail)
 
 
 def contact_columns(seed: int, chunk_key: int, countries: np.ndarray, consent: np.ndarray,
                     signup: np.ndarray, emails: np.ndarray, keep_email: np.ndarray,
-                    bad_rate: float) -> dict[str, np.ndarray]:
+                    bad_rate: float, people: np.ndarray) -> dict[str, np.ndarray]:
     """The new CRM columns for one chunk of customers (and the e-mails, some made bad)."""
     rng = np.random.default_rng([seed, 22, chunk_key])
     n = len(countries)
     phones = np.empty(n, dtype=object)
     written_national = rng.random(n) < 0.6
-    picks = rng.integers(0, 1_000_000, n)
+    rng.integers(0, 1_000_000, n)  # drawn as before, so that later draws stay the same
     for i, country in enumerate(countries):
-        numbers = _valid_numbers(str(country))
-        national, e164 = numbers[picks[i] % len(numbers)].split("|")
+        national, e164 = phone_for(str(country), int(people[i]))
         phones[i] = national if written_national[i] else e164
     phones[rng.random(n) < 0.1] = None
     bad = rng.random((3, n)) < bad_rate

@@ -22,7 +22,7 @@ import pandas as pd
 import phonenumbers
 import pyarrow as pa
 
-from segmart.generate_contacts import BAD_PHONES, FIRST_NAMES, _valid_numbers
+from segmart.generate_contacts import BAD_PHONES, FIRST_NAMES, phone_for
 
 DUPLICATE_KINDS = ("email_case", "name_typo_same_phone", "guest_checkout", "migration")
 NEAR_MISS_KINDS = ("namesake", "family_member")
@@ -104,12 +104,9 @@ def pad(text: str, rng: np.random.Generator) -> str:
     return " " * int(rng.integers(0, 3)) + text + " " * int(rng.integers(1, 3))
 
 
-def _other_number(phone: str | None, country: str, rng: np.random.Generator) -> str:
-    """Another valid number of the country, in either format, never ``phone``."""
-    pairs = [n.split("|") for n in _valid_numbers(country)]
-    national, e164 = pairs[int(rng.integers(0, len(pairs)))]
-    while phone in (national, e164):
-        national, e164 = pairs[int(rng.integers(0, len(pairs)))]
+def _other_number(number: int, country: str, rng: np.random.Generator) -> str:
+    """Another human's phone, in either format, that no customer has."""
+    national, e164 = phone_for(country, number, other=True)
     return national if rng.random() < 0.6 else e164
 
 
@@ -209,7 +206,7 @@ def _near_miss(kind: str, source: dict, number: int, end: pd.Timestamp,
     """Another human who shares names or an address with ``source``."""
     country = str(source["country"])
     record = dict(source, user_id=f"m{number:08d}")
-    record["phone"] = _other_number(source["phone"], country, rng)
+    record["phone"] = _other_number(number, country, rng)
     record["signup_at"] = _later(end - pd.Timedelta(days=365), end, rng)
     for column in ("updated_at", "consent_updated_at", "consent_email_marketing_updated_at",
                    "consent_ad_user_data_updated_at", "consent_ad_personalization_updated_at"):

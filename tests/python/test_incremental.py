@@ -11,8 +11,11 @@ an erasure request, and an upload still in progress (truncated) when a build sta
 before the next one. The third build runs at 13:37:05 (the hour of as_of is split), the others
 at midnight; between the third and the fourth a person's add_to_cart leaves the 7-day window
 to the second, another person's only activity leaves the 30-day window, and a CRM record
-changes (time zone and consent). The intermediate tables and marts must then equal, row for
-row, a `--full-refresh` build of the same landing zone at the same as_of.
+changes (time zone and consent). A guest who has shopped since the first load gets a CRM
+record in the third, with a customer's e-mail in another case: from then on the guest's
+events are the customer's. The intermediate tables and marts must then equal, row for
+row, a `--full-refresh` build of the same landing zone at the same as_of, and no other
+person changes its id from one build to the next.
 """
 
 from __future__ import annotations
@@ -35,13 +38,15 @@ AS_OFS = [END - pd.Timedelta(days=3), END - pd.Timedelta(days=2),
           END - pd.Timedelta(days=1) + pd.Timedelta("13:37:05"), END]
 COMPARED = [
     "staging.base_tracking__events", "staging.stg_tracking__events",
-    "intermediate.int_identity_map", "intermediate.int_events_stitched",
+    "intermediate.int_identity_map", "intermediate.int_identity_persons",
+    "intermediate.int_events_stitched",
     "intermediate.int_events_sessionized", "intermediate.int_sessions_aggregated",
     "intermediate.int_user_hours_aggregated", "intermediate.int_user_days_aggregated",
     "intermediate.int_user_product_days_aggregated",
     "marts.user_profiles", "marts.user_features", "marts.product_interest",
     "marts.segment_memberships", "marts.segment_summary", "marts.segment_overlap",
     "marts.data_quality", "marts.data_quality_row_counts",
+    "marts.person_identifiers", "marts.identity_merge_audit",
 ]
 # the clustering needs more persons than this replay has; history models keep every as_of
 BUILD = ["build", "--exclude", "path:models/marts/ml"]
@@ -164,7 +169,24 @@ def replay(tmp_path_factory):
     moved["marketing_consent"] = ~moved["marketing_consent"].fillna(False).astype(bool)
     moved["updated_at"] = pd.Series([changed_at], index=moved.index).astype(
         customers["updated_at"].dtype)
-    loads[2]["customers"] = moved
+    # a guest (logins since load 1, on a device of their own) whose CRM record lands in load
+    # 3 with a customer's e-mail in another case: the customer's person takes the guest in
+    host = customers[customers["user_id"].isin(active - {erased_user, moved["user_id"].iloc[0]})
+                     & customers["email"].str.contains("@", na=False)
+                     ].sort_values("user_id").iloc[[0]].copy()
+    guest_events = events[(events["user_id"] == host["user_id"].iloc[0])
+                          & (events["occurred_at"] <= AS_OFS[0])].iloc[:3].copy()
+    guest_events["event_id"] = [f"guest-{k}" for k in range(len(guest_events))]
+    guest_events["user_id"] = "g_guest"
+    guest_events["anonymous_id"] = "d-guest"
+    guest_anonymous = guest_events.iloc[[0]].assign(event_id="guest-anonymous", user_id=None)
+    loads[0]["events"] = pd.concat([loads[0]["events"], guest_events, guest_anonymous])
+    guest = host.assign(user_id="g_guest", email=" " + host["email"].iloc[0].upper() + " ",
+                        signup_at=pd.Series([changed_at], index=host.index).astype(
+                            customers["signup_at"].dtype),
+                        updated_at=pd.Series([changed_at], index=host.index).astype(
+                            customers["updated_at"].dtype))
+    loads[2]["customers"] = pd.concat([moved, guest])
     loads[3]["deletion_requests"] = pd.DataFrame(
         {"user_id": [erased_user], "requested_at": [pd.Timestamp(AS_OFS[2], tz="UTC")]})
 
@@ -177,6 +199,7 @@ def replay(tmp_path_factory):
 
     raw, db = work / "raw", work / "incremental.duckdb"
     rejected_during_upload = []
+    person_ids: list[dict[str, str]] = []
     for number, load in enumerate(loads, start=1):
         for table, frame in load.items():
             (raw / table).mkdir(parents=True, exist_ok=True)
@@ -190,6 +213,9 @@ def replay(tmp_path_factory):
             (raw / "events" / upload_name).write_bytes(whole[: len(whole) // 3])
         result = run_dbt([*BUILD, "--vars", _as_of(AS_OFS[number - 1])], raw, db, work)
         assert result.returncode == 0, result.stdout[-6000:]
+        with duckdb.connect(str(db), read_only=True) as con:
+            person_ids.append(dict(con.execute(
+                "select user_id, person_id from intermediate.int_identity_persons").fetchall()))
         if number == 2:
             with duckdb.connect(str(db), read_only=True) as con:
                 rejected_during_upload = con.execute(
@@ -199,7 +225,8 @@ def replay(tmp_path_factory):
     assert result.returncode == 0, result.stdout[-6000:]
     return {"work": work, "raw": raw, "db": db, "full": full, "device": device,
             "erased": erased_user, "rejected_during_upload": rejected_during_upload,
-            "moved": (moved["user_id"].iloc[0], moved["timezone"].iloc[0])}
+            "moved": (moved["user_id"].iloc[0], moved["timezone"].iloc[0]),
+            "host": host["user_id"].iloc[0], "person_ids": person_ids}
 
 
 def test_an_upload_in_progress_is_quarantined_then_staged_once_complete(replay):
@@ -287,6 +314,35 @@ def test_the_window_edges_and_the_crm_change_are_where_the_rules_put_them(replay
         assert ("dormant_users", "u_leaves_30d") in members
         assert ("cart_abandoners", "u_edge_7d") not in members
         assert zones == [(zone,)]
+
+
+def test_a_guest_joined_to_a_customer_takes_their_history_along(replay):
+    """From the third build the guest's logins and device are the customer's person, and
+    the incremental tables rewrote the guest's old events (a full refresh agrees above)."""
+    host, ids = replay["host"], replay["person_ids"]
+    assert [build.get("g_guest") for build in ids] == [None, None, host, host]
+    with duckdb.connect(str(replay["db"]), read_only=True) as con:
+        persons = con.execute(
+            "select distinct user_id from intermediate.int_events_stitched"
+            " where event_id like 'guest-%'").fetchall()
+        profiles = con.execute(
+            "select count_crm_records, merged_user_ids from marts.user_profiles"
+            " where user_id = ?", [host]).fetchall()
+        guests = con.execute(
+            "select count(*) from marts.user_profiles where user_id = 'g_guest'").fetchone()
+    assert persons == [(host,)]
+    assert profiles == [(2, "g_guest")]
+    assert guests == (0,)
+
+
+def test_person_ids_do_not_change_from_one_load_to_the_next(replay):
+    """Only the guest, whom the CRM joined to an older record, changes its person."""
+    ids = replay["person_ids"]
+    for before, after in zip(ids, ids[1:]):
+        changed = {record for record in before.keys() & after.keys()
+                   if before[record] != after[record]}
+        assert changed <= {"g_guest"}
+    assert len(ids[-1]) > 100
 
 
 def test_a_build_without_new_data_changes_nothing(replay, tmp_path):

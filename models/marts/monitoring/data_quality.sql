@@ -128,7 +128,7 @@ events_awaiting_full_refresh as (
         on staged.occurred_at <= as_of.as_of
     left join {{ ref('int_events_stitched') }} as stitched
         on staged.event_id = stitched.event_id
-    left join {{ ref('stg_crm__deletion_requests') }} as deletion_requests
+    left join {{ ref('stg_crm__erased_records') }} as deletion_requests
         on staged.user_id = deletion_requests.user_id
     where stitched.event_id is null and deletion_requests.user_id is null
     group by cast(staged.occurred_at as date)

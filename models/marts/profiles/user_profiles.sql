@@ -1,6 +1,7 @@
 {#- One row per person: everyone with activity at or before as_of, and every CRM customer who
-    had signed up by then. No raw PII: the e-mail only as a salted hash, the birth year only
-    as an age band. -#}
+    had signed up by then. A person of several CRM records takes the attributes of its
+    oldest, which names it (int_identity_persons), and lists the others. No raw PII: the
+    e-mail only as a salted hash, the birth year only as an age band. -#}
 with
 
 user_days as (
@@ -9,9 +10,36 @@ user_days as (
 
 ),
 
+persons as (
+
+    select
+        user_id,
+        person_id
+    from {{ ref('int_identity_persons') }}
+
+),
+
+merged_records as (
+
+    -- the other CRM records joined into a person, in id order
+    select
+        person_id,
+        count(*) + 1 as count_crm_records,
+        {{ dbt.listagg('user_id', "','", 'order by user_id') }} as merged_user_ids
+    from persons
+    where user_id != person_id
+    group by 1
+
+),
+
 customers as (
 
-    select * from {{ ref('stg_crm__customers') }}
+    -- one record per person: the one that names it
+    select customers.*
+    from {{ ref('stg_crm__customers') }} as customers
+    inner join persons
+        on customers.user_id = persons.user_id
+    where persons.user_id = persons.person_id
 
 ),
 
@@ -27,7 +55,7 @@ contacts as (
 
 deletion_requests as (
 
-    select user_id from {{ ref('stg_crm__deletion_requests') }}
+    select user_id from {{ ref('stg_crm__erased_records') }}
 
 ),
 
@@ -73,7 +101,7 @@ customers_signed_up as (
 
 ),
 
-persons as (
+everyone as (
 
     select user_id from activity
     union
@@ -84,10 +112,17 @@ persons as (
 final as (
 
     select
-        persons.user_id,
+        everyone.user_id,
         coalesce(activity.is_identified, false) or customers_signed_up.user_id is not null
             as is_identified,
         customers_signed_up.user_id is not null as is_customer,
+        cast(case
+            when merged_records.count_crm_records is not null
+                then merged_records.count_crm_records
+            when customers_signed_up.user_id is not null then 1
+            else 0
+        end as bigint) as count_crm_records,
+        merged_records.merged_user_ids,
         activity.first_activity_at,
         activity.last_activity_at,
         cast(coalesce(activity.count_active_days, 0) as bigint) as count_active_days,
@@ -119,12 +154,14 @@ final as (
             else 'app'
         end as main_channel,
         as_of.as_of
-    from persons
+    from everyone
     cross join as_of
     left join activity
-        on persons.user_id = activity.user_id
+        on everyone.user_id = activity.user_id
     left join customers_signed_up
-        on persons.user_id = customers_signed_up.user_id
+        on everyone.user_id = customers_signed_up.user_id
+    left join merged_records
+        on everyone.user_id = merged_records.person_id
 
 )
 

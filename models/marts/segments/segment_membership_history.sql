@@ -5,7 +5,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ delete_rows(this, 'user_id in (select user_id from '
-            ~ ref('stg_crm__deletion_requests') ~ ')') }}",
+            ~ ref('stg_crm__erased_records') ~ ')') }}",
     ],
     **history_table_config()
 ) }}

@@ -1,7 +1,8 @@
 {{ config(materialized='ephemeral') }}
 {#-
-    Every identity value to erase: the user_ids of valid deletion requests (erased_kind
-    'user'), and every device (anonymous_id) ever seen logged in as one of them ('device').
+    Every identity value to erase: the user_ids of valid deletion requests and of the other
+    CRM records of their persons (erased_kind 'user', macro erased_records), and every
+    device (anonymous_id) ever seen logged in as one of them ('device').
     Readers that only hold user_ids filter on erased_kind = 'user', and DuckDB then skips
     the devices, which scan the event files. Ephemeral on purpose: inlined into
     the base models that filter on it, it never becomes a relation that holds these ids.
@@ -10,11 +11,8 @@ with
 
 requests as (
 
-    select distinct {{ clean_identity('user_id') }} as user_id
-    from (
-        {{ landing_select(source('crm', 'deletion_requests'), 'deletion_requests',
-            ['user_id', 'requested_at'], optional=true) }}
-    ) as landed
+    -- the requested records and the other records of their persons
+    select user_id from ({{ erased_records() }}) as erased
 
 ),
 

@@ -9,7 +9,7 @@
     ],
     **file_batch_table_config('event_id')
 ) }}
--- depends_on: {{ ref('stg_crm__deletion_requests') }}
+-- depends_on: {{ ref('stg_crm__erased_records') }}
 
 {#- the valid base rows to choose among; inlined where it is read rather than shared through
     one CTE, which DuckDB would materialize (every column of every event on a full build) #}

@@ -17,7 +17,7 @@
     ],
     **file_batch_table_config('source_file')
 ) }}
--- depends_on: {{ ref('stg_crm__deletion_requests') }}
+-- depends_on: {{ ref('stg_crm__erased_records') }}
 {%- set batch_files = none %}
 {%- if is_incremental() %}
     {%- set batch_files = landing_batch_files('events', this, ['occurred_in_future']) %}

@@ -1,0 +1,21 @@
+{#- The last nine digits of a phone as written (national or international format alike,
+    since both end with the subscriber number); null when it has fewer than seven digits. -#}
+{% macro phone_digits(expression) -%}
+    {{ return(adapter.dispatch('phone_digits', 'segmart')(expression)) }}
+{%- endmacro %}
+
+{#- Spark: regexp_replace replaces every match. -#}
+{% macro default__phone_digits(expression) -%}
+    case
+        when length(regexp_replace(cast({{ expression }} as string), '[^0-9]', '')) >= 7
+            then right(regexp_replace(cast({{ expression }} as string), '[^0-9]', ''), 9)
+    end
+{%- endmacro %}
+
+{#- DuckDB: the 'g' flag replaces every match, not the first. -#}
+{% macro duckdb__phone_digits(expression) -%}
+    case
+        when length(regexp_replace(cast({{ expression }} as string), '[^0-9]', '', 'g')) >= 7
+            then right(regexp_replace(cast({{ expression }} as string), '[^0-9]', '', 'g'), 9)
+    end
+{%- endmacro %}

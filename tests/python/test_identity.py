@@ -1,0 +1,128 @@
+"""Identity end to end: generated CRM duplicates and near-misses (their truth in
+_ground_truth/crm_identities) built with `dbt build`. CRM records are joined into persons
+with pairwise precision >= 0.98 and recall >= 0.9, near-misses stay apart, every mart
+counts a person once, and erasing one record of a person erases all of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import Build, generate, run_dbt
+
+pytestmark = pytest.mark.e2e
+
+
+def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    """The unordered pairs of records that share a person."""
+    found = set()
+    for ids in frame.groupby("person_id")["user_id"].apply(sorted):
+        found |= {(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]}
+    return found
+
+
+@pytest.fixture(scope="module")
+def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str]:
+    """2,500 persons, a tenth with a planted duplicate and a twentieth with a near-miss, and
+    an erasure request for one original that has a duplicate."""
+    work = tmp_path_factory.mktemp("identity")
+    raw = work / "raw"
+    manifest = generate(raw, users=2500, days=60, seed=27, crm_duplicate_share=0.1,
+                        crm_near_miss_share=0.05)
+    truth = pd.read_parquet(raw / "_ground_truth" / "crm_identities")
+    duplicated = truth[truth["record_kind"] == "email_case"].sort_values("user_id").iloc[0]
+    erased, erased_duplicate = duplicated["person_id"], duplicated["user_id"]
+    pd.DataFrame({"user_id": [erased], "requested_at": [pd.Timestamp(manifest["as_of"])]}
+                 ).to_parquet(raw / "deletion_requests" / "zz-identity-test.parquet")
+    db = work / "identity.duckdb"
+    result = run_dbt(["build", "--exclude", "path:models/marts/ml",
+                      "--vars", json.dumps({"as_of": manifest["as_of"]})], raw, db, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    build = Build(raw_dir=raw, db_path=db, manifest=manifest, as_of=manifest["as_of"])
+    kept = truth[~truth["is_deleted"] & (truth["person_id"] != erased)]
+    return build, kept, erased, erased_duplicate
+
+
+def test_records_are_joined_with_the_precision_and_recall_asked(identities):
+    build, truth, _, _ = identities
+    ours = build.frame("select user_id, person_id from intermediate.int_identity_persons")
+    expected, found = _pairs(truth), _pairs(ours)
+    assert len(expected) > 150
+    hits = len(expected & found)
+    assert hits / len(found) >= 0.98
+    assert hits / len(expected) >= 0.9
+
+
+def test_near_misses_stay_persons_of_their_own(identities):
+    build, truth, _, _ = identities
+    persons = build.frame(
+        "select user_id, person_id from intermediate.int_identity_persons"
+    ).set_index("user_id")["person_id"]
+    near = truth[truth["near_miss_of"].notna() & truth["near_miss_of"].isin(persons.index)]
+    assert len(near) > 50
+    assert set(near["record_kind"]) == {"namesake", "family_member"}
+    assert (persons[near["user_id"]].to_numpy()
+            != persons[near["near_miss_of"]].to_numpy()).all()
+
+
+def test_each_mart_counts_a_person_once(identities):
+    """A merged record is no person of its own anywhere; its person lists it."""
+    build, truth, _, _ = identities
+    merged = build.frame("select user_id, person_id from intermediate.int_identity_persons"
+                         " where user_id != person_id")
+    assert len(merged) > 150
+    for table in ("user_profiles", "user_features", "segment_memberships"):
+        hits = build.query(f"select count(*) from marts.{table} where list_contains(?, user_id)",
+                           [list(merged["user_id"])])[0][0]
+        assert hits == 0, table
+    listed = build.frame("select user_id, merged_user_ids, count_crm_records"
+                         " from marts.user_profiles where merged_user_ids is not null")
+    members = listed.assign(member=listed["merged_user_ids"].str.split(",")).explode("member")
+    assert set(members["member"]) == set(merged["user_id"])
+    assert (listed["count_crm_records"]
+            == listed["merged_user_ids"].str.count(",") + 2).all()
+
+
+def test_person_identifiers_hold_every_record_and_hashes_only(identities):
+    build, truth, _, _ = identities
+    records = build.frame("select person_id, identifier_value as user_id"
+                          " from marts.person_identifiers where identifier_type = 'user_id'")
+    persons = build.frame("select user_id, person_id from intermediate.int_identity_persons")
+    assert set(map(tuple, records[["user_id", "person_id"]].to_numpy())) >= set(
+        map(tuple, persons[["user_id", "person_id"]].to_numpy()))
+    emails = build.frame("select identifier_value from marts.person_identifiers"
+                         " where identifier_type in ('email', 'phone')")["identifier_value"]
+    assert len(emails) > 1000
+    assert emails.str.fullmatch(r"[0-9a-f]{64}").all()
+    audit = build.frame("select action, rule from marts.identity_merge_audit")
+    assert {"merged"} <= set(audit["action"])
+    assert (audit["action"] == "merged").sum() >= len(_pairs(truth)) * 0.9 / 2
+
+
+def test_erasing_one_record_erases_the_whole_person(identities):
+    """The request names the original; its duplicate (same e-mail in another case) goes too,
+    from every relation but the suppression lists, with its e-mail's salted hash."""
+    build, _, erased, duplicate = identities
+    erased_records = dict(build.query(
+        "select user_id, erased_because from staging.stg_crm__erased_records"))
+    assert erased_records[erased] == "requested"
+    assert erased_records[duplicate] == "same_person"
+    email = f"{erased}@example.com"
+    needles = [erased, duplicate,
+               hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()]
+    columns = build.query("""
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where data_type = 'VARCHAR'
+          and table_name not like '%deletion_requests%'
+          and table_name != 'stg_crm__erased_records'
+    """)
+    assert len({(s, t) for s, t, _ in columns}) > 30
+    for schema, table, column in columns:
+        hits = build.query(
+            f'select count(*) from "{schema}"."{table}" where list_contains(?, "{column}")',
+            [needles])[0][0]
+        assert hits == 0, f"{schema}.{table}.{column} still holds the erased person"
