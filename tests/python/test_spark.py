@@ -41,7 +41,10 @@ OFF_ON_SPARK = {"user_clusters", "cluster_profiles", "clustering_quality",
                 "propensity_scores", "lookalike_seeds", "lookalike_scores",
                 # the predictive segments read the prediction marts above
                 "seg_likely_buyers", "seg_likely_churners", "seg_high_value_at_risk",
-                "seg_lookalike_rfm_champions"}
+                "seg_lookalike_rfm_champions",
+                # the CRM linkage (splink on DuckDB) and the view of its inputs
+                "pii_crm_linkage_records", "pii_crm_linkage_parameters",
+                "pii_crm_record_matches"}
 CLUSTER_TABLES = ("clustering_quality", "user_clusters", "cluster_profiles")
 
 
