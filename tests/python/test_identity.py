@@ -97,9 +97,9 @@ def test_person_identifiers_hold_every_record_and_hashes_only(identities):
                          " where identifier_type in ('email', 'phone')")["identifier_value"]
     assert len(emails) > 1000
     assert emails.str.fullmatch(r"[0-9a-f]{64}").all()
-    audit = build.frame("select action, rule from marts.identity_merge_audit")
-    assert {"merged"} <= set(audit["action"])
-    assert (audit["action"] == "merged").sum() >= len(_pairs(truth)) * 0.9 / 2
+    audit = build.frame("select outcome, merge_rule from marts.identity_merge_audit")
+    assert {"merged"} <= set(audit["outcome"])
+    assert (audit["outcome"] == "merged").sum() >= len(_pairs(truth)) * 0.9 / 2
 
 
 def test_erasing_one_record_erases_the_whole_person(identities):

@@ -47,10 +47,9 @@ values_seen as (
             user_id,
             'phone' as identifier_type,
             phone_e164 as normalised_value,
+            {%- set blocked_list = "'" ~ (blocked_phones | join("', '")) ~ "'" %}
             case
-                {%- for value in blocked_phones %}
-                    when phone_e164 = '{{ value }}' then 'blocked_value'
-                {%- endfor %}
+                when phone_e164 in ({{ blocked_list }}) then 'blocked_value'
             end as blocked_reason
         from {{ ref('pii_phone_numbers') }}
         where phone_e164 is not null

@@ -55,11 +55,11 @@ value_holders as (
 
 ),
 
-merges as (
+merged_links as (
 
     -- a link inside a merged person, or refused because its component is over the limit
     select
-        case when lefts.is_over_limit then 'refused' else 'merged' end as action,
+        case when lefts.is_over_limit then 'refused' else 'merged' end as outcome,
         lefts.person_id,
         links.user_id_left as user_id,
         'user_id' as identifier_type,
@@ -67,7 +67,7 @@ merges as (
         case
             when links.match_probability is not null then 'probabilistic'
             else 'crm_' || links.matched_by
-        end as rule,
+        end as merge_rule,
         links.matched_by,
         links.match_probability,
         case when lefts.is_over_limit then 'user_id' end as limit_type,
@@ -81,12 +81,12 @@ merges as (
 unusable_values as (
 
     select
-        'refused' as action,
+        'refused' as outcome,
         persons.person_id,
         crm_identifiers.user_id,
         crm_identifiers.identifier_type,
         crm_identifiers.identifier_value,
-        crm_identifiers.blocked_reason as rule,
+        crm_identifiers.blocked_reason as merge_rule,
         cast(null as string) as matched_by,
         cast(null as double) as match_probability,
         cast(null as string) as limit_type,
@@ -102,12 +102,12 @@ shared_values as (
 
     -- a value on more CRM records than one person may hold links none of them
     select
-        'refused' as action,
+        'refused' as outcome,
         persons.person_id,
         crm_identifiers.user_id,
         crm_identifiers.identifier_type,
         crm_identifiers.identifier_value,
-        'shared_value' as rule,
+        'shared_value' as merge_rule,
         cast(null as string) as matched_by,
         cast(null as double) as match_probability,
         'user_id' as limit_type,
@@ -128,12 +128,12 @@ shared_values as (
 values_over_limit as (
 
     select
-        'refused' as action,
+        'refused' as outcome,
         person_id,
         user_id,
         identifier_type,
         identifier_value,
-        'value_limit' as rule,
+        'value_limit' as merge_rule,
         'crm' as matched_by,
         cast(null as double) as match_probability,
         identifier_type as limit_type,
@@ -145,12 +145,12 @@ values_over_limit as (
 devices_over_limit as (
 
     select
-        'refused' as action,
+        'refused' as outcome,
         coalesce(persons.person_id, devices.user_id) as person_id,
         devices.user_id,
         'device' as identifier_type,
         devices.anonymous_id as identifier_value,
-        'value_limit' as rule,
+        'value_limit' as merge_rule,
         'login' as matched_by,
         cast(null as double) as match_probability,
         'device' as limit_type,
@@ -163,7 +163,7 @@ devices_over_limit as (
 
 final as (
 
-    select * from merges
+    select * from merged_links
     union all
     select * from unusable_values
     union all
