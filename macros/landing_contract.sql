@@ -11,7 +11,7 @@
             'anonymous_id': text, 'user_id': text, 'page_path': text, 'product_id': text,
             'category': text, 'price': 'number', 'quantity': 'number', 'device_type': text,
             'channel': text, 'country': text, 'engagement_ms': 'number',
-            'loaded_at': 'timestamp',
+            'loaded_at': 'timestamp', 'email': text, 'phone': text,
         },
         'orders': {
             'order_id': text, 'line_number': 'number', 'user_id': text,

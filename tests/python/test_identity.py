@@ -25,7 +25,7 @@ def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str]:
+def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[str, str]]:
     """2,500 persons, a tenth with a planted duplicate and a twentieth with a near-miss, and
     an erasure request for one original that has a duplicate."""
     work = tmp_path_factory.mktemp("identity")
@@ -37,17 +37,37 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str]:
     erased, erased_duplicate = duplicated["person_id"], duplicated["user_id"]
     pd.DataFrame({"user_id": [erased], "requested_at": [pd.Timestamp(manifest["as_of"])]}
                  ).to_parquet(raw / "deletion_requests" / "zz-identity-test.parquet")
+    # logged-out events that carry identifiers: a newsletter click with an original's e-mail
+    # (other case, spaces) and a checkout with another's phone, written internationally
+    events = pd.read_parquet(next(iter(sorted((raw / "events").glob("*.parquet")))))
+    customers = pd.concat(pd.read_parquet(p) for p in (raw / "customers").glob("*.parquet"))
+    originals = truth[(truth["record_kind"] == "original") & ~truth["is_deleted"]
+                      & (truth["person_id"] != erased)]["user_id"].sort_values()
+    with_phone = customers[customers["user_id"].isin(originals)
+                           & customers["phone"].str.startswith("+", na=False)]
+    clicker, buyer = originals.iloc[5], with_phone["user_id"].sort_values().iloc[0]
+    phone = with_phone.loc[with_phone["user_id"] == buyer, "phone"].iloc[0]
+    carried = events.iloc[:2].copy()
+    carried["event_id"] = ["newsletter-click", "guest-checkout"]
+    carried["anonymous_id"] = ["d-newsletter", "d-checkout"]
+    carried["user_id"] = None
+    carried["event_type"] = "page_view"
+    carried["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=1)
+    carried["email"] = [f"  {clicker.upper()}@EXAMPLE.COM ", None]
+    carried["phone"] = [None, f"{phone[:3]} {phone[3:7]} {phone[7:]}"]
+    carried.to_parquet(raw / "events" / "zz-identity-test.parquet")
     db = work / "identity.duckdb"
     result = run_dbt(["build", "--exclude", "path:models/marts/ml",
                       "--vars", json.dumps({"as_of": manifest["as_of"]})], raw, db, work)
     assert result.returncode == 0, result.stdout[-6000:]
     build = Build(raw_dir=raw, db_path=db, manifest=manifest, as_of=manifest["as_of"])
     kept = truth[~truth["is_deleted"] & (truth["person_id"] != erased)]
-    return build, kept, erased, erased_duplicate
+    carried = {"newsletter-click": clicker, "guest-checkout": buyer}
+    return build, kept, erased, erased_duplicate, carried
 
 
 def test_records_are_joined_with_the_precision_and_recall_asked(identities):
-    build, truth, _, _ = identities
+    build, truth, *_ = identities
     ours = build.frame("select user_id, person_id from intermediate.int_identity_persons")
     expected, found = _pairs(truth), _pairs(ours)
     assert len(expected) > 150
@@ -57,7 +77,7 @@ def test_records_are_joined_with_the_precision_and_recall_asked(identities):
 
 
 def test_near_misses_stay_persons_of_their_own(identities):
-    build, truth, _, _ = identities
+    build, truth, *_ = identities
     persons = build.frame(
         "select user_id, person_id from intermediate.int_identity_persons"
     ).set_index("user_id")["person_id"]
@@ -70,7 +90,7 @@ def test_near_misses_stay_persons_of_their_own(identities):
 
 def test_each_mart_counts_a_person_once(identities):
     """A merged record is no person of its own anywhere; its person lists it."""
-    build, truth, _, _ = identities
+    build, truth, *_ = identities
     merged = build.frame("select user_id, person_id from intermediate.int_identity_persons"
                          " where user_id != person_id")
     assert len(merged) > 150
@@ -87,7 +107,7 @@ def test_each_mart_counts_a_person_once(identities):
 
 
 def test_person_identifiers_hold_every_record_and_hashes_only(identities):
-    build, truth, _, _ = identities
+    build, truth, *_ = identities
     records = build.frame("select person_id, identifier_value as user_id"
                           " from marts.person_identifiers where identifier_type = 'user_id'")
     persons = build.frame("select user_id, person_id from intermediate.int_identity_persons")
@@ -102,10 +122,24 @@ def test_person_identifiers_hold_every_record_and_hashes_only(identities):
     assert (audit["outcome"] == "merged").sum() >= len(_pairs(truth)) * 0.9 / 2
 
 
+def test_an_identifier_on_a_logged_out_event_names_its_person(identities):
+    """The click's device is the e-mail's person, the checkout's the phone's."""
+    build, *_, carried = identities
+    stitched = dict(build.query(
+        "select event_id, user_id from intermediate.int_events_stitched"
+        " where event_id in ('newsletter-click', 'guest-checkout')"))
+    persons = dict(build.query(
+        "select user_id, person_id from intermediate.int_identity_persons"))
+    assert stitched == {event: persons[record] for event, record in carried.items()}
+    matched = dict(build.query("select anonymous_id, matched_by from intermediate.int_identity_map"
+                               " where anonymous_id in ('d-newsletter', 'd-checkout')"))
+    assert matched == {"d-newsletter": "email", "d-checkout": "phone"}
+
+
 def test_erasing_one_record_erases_the_whole_person(identities):
     """The request names the original; its duplicate (same e-mail in another case) goes too,
     from every relation but the suppression lists, with its e-mail's salted hash."""
-    build, _, erased, duplicate = identities
+    build, _, erased, duplicate, _ = identities
     erased_records = dict(build.query(
         "select user_id, erased_because from staging.stg_crm__erased_records"))
     assert erased_records[erased] == "requested"

@@ -151,7 +151,7 @@ devices_over_limit as (
         'device' as identifier_type,
         devices.anonymous_id as identifier_value,
         'value_limit' as merge_rule,
-        'login' as matched_by,
+        devices.matched_by,
         cast(null as double) as match_probability,
         'device' as limit_type,
         {{ max_devices }} as limit_value

@@ -137,7 +137,7 @@ device_values as (
         devices.anonymous_id as identifier_value,
         devices.first_identified_at as first_seen_at,
         devices.last_identified_at as last_seen_at,
-        'login' as matched_by
+        devices.matched_by
     from devices
     left join persons
         on devices.user_id = persons.user_id

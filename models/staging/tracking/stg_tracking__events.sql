@@ -116,6 +116,8 @@ final as (
         country,
         engagement_ms,
         loaded_at,
+        email_sha256,
+        phone_sha256,
         source_file,
         -- the build that chose this copy, not the one that read its file: a copy chosen
         -- again (its file sorts first, or the chosen copy's person was erased) counts as

@@ -30,7 +30,7 @@ source as (
     {{ landing_select(source('tracking', 'events'), 'events', [
         'event_id', 'event_type', 'occurred_at', 'anonymous_id', 'user_id', 'page_path',
         'product_id', 'category', 'price', 'quantity', 'device_type', 'channel', 'country',
-        'engagement_ms', 'loaded_at',
+        'engagement_ms', 'loaded_at', 'email', 'phone',
     ], files=batch_files) }}
 
 ),
@@ -63,6 +63,9 @@ typed as (
         upper(trim(cast(source.country as string))) as country,
         {{ dbt.safe_cast('source.engagement_ms', 'bigint') }} as engagement_ms,
         {{ landed_timestamp('source.loaded_at') }} as loaded_at,
+        -- an e-mail or phone on the event (a newsletter click, a checkout) only as a hash
+        {{ email_hash('source.email') }} as email_sha256,
+        {{ phone_hash('source.phone') }} as phone_sha256,
         cast(source.filename as string) as source_file
     from source
 
@@ -133,6 +136,8 @@ final as (
         country,
         engagement_ms,
         loaded_at,
+        email_sha256,
+        phone_sha256,
         source_file,
         reject_reason,
         staged_at
