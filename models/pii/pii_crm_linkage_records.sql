@@ -8,7 +8,7 @@ with
 
 customers as (
 
-    select * from {{ ref('pii_customers') }}
+    select * from {{ ref('pii_customer_contacts') }}
 
 ),
 

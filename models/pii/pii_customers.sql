@@ -1,6 +1,8 @@
-{#- One row per customer (user_id): the direct identifiers of the kept CRM version, whether
-    the e-mail is usable, and the consent per purpose. Restricted schema `pii`: read only by
-    the export and by user_profiles (for the salted hash); never published. Consent rules in
+{#- One row per customer (user_id): the direct identifiers of the kept CRM version
+    (pii_customer_contacts) and the consent per purpose of the whole person: a decision on
+    any of the person's records counts (int_identity_persons), so a withdrawal on a guest
+    record stops mail to the account too. Restricted schema `pii`: read only by the export
+    and by user_profiles (for the salted hash); never published. Consent rules in
     docs/personal-data.md. -#}
 {%- set purposes = ['email_marketing', 'ad_user_data', 'ad_personalization'] %}
 {%- set granted = "'granted', 'true', 't', 'yes', 'y', '1'" %}
@@ -15,19 +17,18 @@ customers as (
 
 ),
 
-versioned as (
+contacts as (
 
-    -- the same order as stg_crm__customers: the latest version, then the last file by name
+    select * from {{ ref('pii_customer_contacts') }}
+
+),
+
+persons as (
+
     select
-        *,
-        row_number() over (
-            partition by user_id
-            order by
-                coalesce(updated_at, consent_updated_at, signup_at) desc nulls last,
-                source_file desc,
-                email desc
-        ) as version_rank
-    from customers
+        user_id,
+        person_id
+    from {{ ref('int_identity_persons') }}
 
 ),
 
@@ -36,7 +37,7 @@ decisions as (
     -- one row per record and purpose: the purpose's own column, else marketing_consent
     {% for purpose in purposes %}
         select
-            user_id,
+            coalesce(persons.person_id, customers.user_id) as person_id,
             '{{ purpose }}' as purpose,
             case
                 when consent_{{ purpose }}_raw in ({{ granted }}) then 'granted'
@@ -54,6 +55,8 @@ decisions as (
                 else coalesce(consent_updated_at, updated_at, signup_at)
             end as decided_at
         from customers
+        left join persons
+            on customers.user_id = persons.user_id
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -61,9 +64,10 @@ decisions as (
 
 latest_decisions as (
 
-    -- the latest decision per purpose wins; at the same time a withdrawal wins
+    -- the latest decision of the person's records per purpose wins; at the same time a
+    -- withdrawal wins
     select
-        user_id,
+        person_id,
         purpose,
         consent_state,
         decided_at
@@ -71,7 +75,7 @@ latest_decisions as (
         select
             *,
             row_number() over (
-                partition by user_id, purpose
+                partition by person_id, purpose
                 order by
                     decided_at desc nulls last,
                     case consent_state when 'denied' then 0 when 'unknown' then 1 else 2 end
@@ -86,7 +90,7 @@ latest_decisions as (
 consents as (
 
     select
-        user_id,
+        person_id,
         {%- for purpose in purposes %}
             max(case when purpose = '{{ purpose }}' then consent_state end)
                 as consent_{{ purpose }},
@@ -94,25 +98,23 @@ consents as (
                 as consent_{{ purpose }}_at{% if not loop.last %},{% endif %}
         {%- endfor %}
     from latest_decisions
-    group by user_id
+    group by person_id
 
 ),
 
 final as (
 
     select
-        versioned.user_id,
-        versioned.email,
-        versioned.email is not null
-        and not {{ matches_regex('versioned.email', '^[^@ ]+@[^@ ]+$') }}
-            as has_invalid_email,
-        versioned.phone,
-        versioned.first_name,
-        versioned.last_name,
-        versioned.postal_code,
-        versioned.city,
-        versioned.region,
-        versioned.country,
+        contacts.user_id,
+        contacts.email,
+        contacts.has_invalid_email,
+        contacts.phone,
+        contacts.first_name,
+        contacts.last_name,
+        contacts.postal_code,
+        contacts.city,
+        contacts.region,
+        contacts.country,
         {%- for purpose in purposes %}
             consents.consent_{{ purpose }},
             consents.consent_{{ purpose }}_at,
@@ -123,11 +125,12 @@ final as (
             {%- endfor %},
             false
         ) as has_unknown_consent_value,
-        versioned.signup_at
-    from versioned
+        contacts.signup_at
+    from contacts
+    left join persons
+        on contacts.user_id = persons.user_id
     left join consents
-        on versioned.user_id = consents.user_id
-    where versioned.version_rank = 1
+        on coalesce(persons.person_id, contacts.user_id) = consents.person_id
 
 )
 

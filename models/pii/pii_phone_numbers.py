@@ -4,7 +4,7 @@ from segmart.activation.normalise import phone_e164
 
 
 def model(dbt, session):
-    customers = dbt.ref("pii_customers").filter("phone is not null").project(
+    customers = dbt.ref("pii_customer_contacts").filter("phone is not null").project(
         "user_id, phone, country").df()
     customers["phone_e164"] = [phone_e164(phone, country) for phone, country
                                in zip(customers["phone"], customers["country"], strict=True)]

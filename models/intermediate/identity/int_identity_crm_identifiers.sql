@@ -13,7 +13,7 @@ customers as (
         user_id,
         email,
         has_invalid_email
-    from {{ ref('pii_customers') }}
+    from {{ ref('pii_customer_contacts') }}
 
 ),
 
