@@ -37,7 +37,7 @@ decisions as (
     -- one row per record and purpose: the purpose's own column, else marketing_consent
     {% for purpose in purposes %}
         select
-            coalesce(persons.person_id, customers.user_id) as person_id,
+            user_id,
             '{{ purpose }}' as purpose,
             case
                 when consent_{{ purpose }}_raw in ({{ granted }}) then 'granted'
@@ -55,10 +55,21 @@ decisions as (
                 else coalesce(consent_updated_at, updated_at, signup_at)
             end as decided_at
         from customers
-        left join persons
-            on customers.user_id = persons.user_id
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+
+),
+
+person_decisions as (
+
+    select
+        coalesce(persons.person_id, decisions.user_id) as person_id,
+        decisions.purpose,
+        decisions.consent_state,
+        decisions.decided_at
+    from decisions
+    left join persons
+        on decisions.user_id = persons.user_id
 
 ),
 
@@ -80,7 +91,7 @@ latest_decisions as (
                     decided_at desc nulls last,
                     case consent_state when 'denied' then 0 when 'unknown' then 1 else 2 end
             ) as decision_rank
-        from decisions
+        from person_decisions
         where consent_state is not null
     ) as ranked
     where decision_rank = 1

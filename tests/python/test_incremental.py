@@ -338,7 +338,7 @@ def test_a_guest_joined_to_a_customer_takes_their_history_along(replay):
 def test_person_ids_do_not_change_from_one_load_to_the_next(replay):
     """Only the guest, whom the CRM joined to an older record, changes its person."""
     ids = replay["person_ids"]
-    for before, after in zip(ids, ids[1:]):
+    for before, after in zip(ids, ids[1:], strict=False):
         changed = {record for record in before.keys() & after.keys()
                    if before[record] != after[record]}
         assert changed <= {"g_guest"}
