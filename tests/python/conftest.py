@@ -37,6 +37,22 @@ class Build:
             return con.execute(sql).df()
 
 
+def columns_holding(build: Build, needles: list[str]) -> list[str]:
+    """Every text column of every relation of the warehouse, but the suppression lists (the
+    deletion requests and the records erased with them), that holds one of the needles."""
+    columns = build.query("""
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where data_type = 'VARCHAR'
+          and table_name not like '%deletion_requests%'
+          and table_name != 'stg_crm__erased_records'
+    """)
+    assert len({(schema, table) for schema, table, _ in columns}) > 30
+    return [f"{schema}.{table}.{column}" for schema, table, column in columns
+            if build.query(f'select count(*) from "{schema}"."{table}" '
+                           f'where list_contains(?, "{column}")', [needles])[0][0]]
+
+
 def with_full_test_scope(args: list[str]) -> list[str]:
     """The dbt arguments with var segmart_test_scope 'full' (unless they set it): the tests
     check every stored row, as `make test` promises, not only the newest load."""
