@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import Build, columns_holding, generate, run_dbt
+from segmart.generate_contacts import phone_for
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +57,16 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[st
     carried["email"] = [f"  {clicker.upper()}@EXAMPLE.COM ", None]
     carried["phone"] = [None, f"{phone[:3]} {phone[3:7]} {phone[7:]}"]
     carried.to_parquet(raw / "events" / "zz-identity-test.parquet")
+    # seven records chained by shared e-mails and phones, each value on two of them: one
+    # component of seven, over the limit of five CRM records per person
+    chain = customers[customers["user_id"].isin(originals)].iloc[:7].copy()
+    chain["user_id"] = [f"chain{k}" for k in range(7)]
+    chain["email"] = [f"chain{k - k % 2}@example.org" for k in range(7)]
+    chain["phone"] = [phone_for("GB", 400_000 + k - (k + 1) % 2)[1] for k in range(7)]
+    chain["country"] = "GB"
+    chain["first_name"] = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus"]
+    chain["last_name"] = ["Ames", "Birch", "Cole", "Dunn", "Eyre", "Frost", "Gale"]
+    chain.to_parquet(raw / "customers" / "zz-identity-chain.parquet")
     db = work / "identity.duckdb"
     result = run_dbt(["build", "--exclude", "path:models/marts/ml",
                       "--vars", json.dumps({"as_of": manifest["as_of"]})], raw, db, work)
@@ -86,6 +97,21 @@ def test_near_misses_stay_persons_of_their_own(identities):
     assert set(near["record_kind"]) == {"namesake", "family_member"}
     assert (persons[near["user_id"]].to_numpy()
             != persons[near["near_miss_of"]].to_numpy()).all()
+
+
+def test_a_component_over_the_user_id_limit_is_not_merged(identities):
+    """The seven chained records stay seven persons, and each of their six links is in the
+    audit as refused by the limit of five."""
+    build, *_ = identities
+    persons = build.frame("select user_id, person_id, count_component_user_ids, is_over_limit"
+                          " from intermediate.int_identity_persons where user_id like 'chain%'")
+    assert len(persons) == 7
+    assert (persons["user_id"] == persons["person_id"]).all()
+    assert (persons["count_component_user_ids"] == 7).all() and persons["is_over_limit"].all()
+    refused = build.query("select outcome, limit_type, limit_value, count(*)"
+                          " from marts.identity_merge_audit where user_id like 'chain%'"
+                          " and identifier_type = 'user_id' group by all")
+    assert refused == [("refused", "user_id", 5, 6)]
 
 
 def test_each_mart_counts_a_person_once(identities):

@@ -395,3 +395,20 @@ def test_a_stored_model_is_reused_unless_retrained_or_for_other_comparisons(crm)
     assert not reusable(stored.assign(settings_fingerprint="other"))
     assert not reusable(stored.assign(status="skipped", parameters_json=None))
     assert not reusable(None)
+
+
+def test_a_level_em_never_saw_keeps_a_small_probability_splink_accepts():
+    """EM may set a level's m to exactly 0 (no sampled pair there); splink refuses 0, so the
+    stored model floors it."""
+    from segmart.identity.linkage import PROBABILITY_FLOOR, _floored
+
+    model = {"comparisons": [{"comparison_levels": [
+        {"is_null_level": True},
+        {"m_probability": 0.0, "u_probability": 0.25},
+        {"m_probability": 0.7, "u_probability": 0.0},
+    ]}], "probability_two_random_records_match": 0.0001}
+    levels = _floored(model)["comparisons"][0]["comparison_levels"]
+    assert levels[0] == {"is_null_level": True}
+    assert levels[1] == {"m_probability": PROBABILITY_FLOOR, "u_probability": 0.25}
+    assert levels[2] == {"m_probability": 0.7, "u_probability": PROBABILITY_FLOOR}
+    assert _floored(model)["probability_two_random_records_match"] == 0.0001

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -156,6 +157,37 @@ class _PrivateLinker:
         return False
 
 
+# EM can drive a level's m (or u) to exactly 0 when no pair in its sample falls there;
+# splink then refuses its own model. A floor keeps such a level a strong sign against a
+# match instead of an impossible one.
+PROBABILITY_FLOOR = 1e-6
+
+
+@contextmanager
+def _m_u_floored():
+    """While EM runs, every m and u it estimates is at least PROBABILITY_FLOOR. EM sets a
+    level's m to 0 when all its pairs' match probabilities round to 0 (pairs that share an
+    e-mail and nothing else, say), and splink then refuses its own estimate."""
+    from splink.internals import expectation_maximisation
+
+    original = expectation_maximisation.m_u_records_to_lookup_dict
+
+    def floored(records):
+        lookup = original(records)
+        for levels in lookup.values():
+            for values in levels.values():
+                for key in ("m_probability", "u_probability"):
+                    if isinstance(values.get(key), (int, float)):
+                        values[key] = max(values[key], PROBABILITY_FLOOR)
+        return lookup
+
+    expectation_maximisation.m_u_records_to_lookup_dict = floored
+    try:
+        yield
+    finally:
+        expectation_maximisation.m_u_records_to_lookup_dict = original
+
+
 def _train(linker: Any, seed: int, max_pairs_u: float, max_pairs_em: float) -> None:
     from splink import block_on
 
@@ -166,10 +198,19 @@ def _train(linker: Any, seed: int, max_pairs_u: float, max_pairs_em: float) -> N
     # each session estimates m of the comparisons outside its rule: together all of them.
     # A common last name makes a block of millions of pairs; EM needs a sample of them, drawn
     # by a hash of the ids, so the same records give the same sample
-    for rule in (block_on("phone_e164"), block_on("email"),
-                 block_on("last_name", "birth_year")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, max_pairs=max_pairs_em)
+    # a session that still fails is skipped: the other sessions estimate the same
+    # comparisons; with none left the model cannot be trained
+    failed = []
+    rules = (block_on("phone_e164"), block_on("email"), block_on("last_name", "birth_year"))
+    for rule in rules:
+        try:
+            with _m_u_floored():
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=max_pairs_em)
+        except ValueError as exc:
+            failed.append(str(exc))
+    if len(failed) == len(rules):
+        raise ValueError(f"every EM session failed: {failed[0]}")
 
 
 def _rounded(value: Any, digits: int = 12) -> Any:
@@ -185,6 +226,18 @@ def _rounded(value: Any, digits: int = 12) -> Any:
     return value
 
 
+def _floored(value: Any) -> Any:
+    """The model dict with every m and u probability at least PROBABILITY_FLOOR."""
+    if isinstance(value, dict):
+        return {key: (max(item, PROBABILITY_FLOOR)
+                      if key in ("m_probability", "u_probability")
+                      and isinstance(item, (int, float)) else _floored(item))
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floored(item) for item in value]
+    return value
+
+
 def train_crm_linkage(records: pd.DataFrame, *, seed: int = 7, max_pairs_u: float = 1e7,
                       max_pairs_em: float = 2e6, threads: int | None = None,
                       max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE
@@ -195,7 +248,7 @@ def train_crm_linkage(records: pd.DataFrame, *, seed: int = 7, max_pairs_u: floa
     prepared = prepare_records(records, max_records_per_value=max_records_per_value)
     with _PrivateLinker(prepared, _settings(), threads) as linker:
         _train(linker, seed, max_pairs_u, max_pairs_em)
-        return _rounded(linker.misc.save_model_to_json())
+        return _floored(_rounded(linker.misc.save_model_to_json()))
 
 
 def match_crm_records(records: pd.DataFrame, *, threshold: float = 0.99,
