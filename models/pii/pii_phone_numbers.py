@@ -9,4 +9,6 @@ def model(dbt, session):
     customers["phone_e164"] = [phone_e164(phone, country) for phone, country
                                in zip(customers["phone"], customers["country"], strict=True)]
     customers["has_invalid_phone"] = customers["phone_e164"].isna()
-    return customers[["user_id", "phone_e164", "has_invalid_phone"]]
+    # typed, so that a CRM without phones still gives text columns, not untyped ones
+    return customers[["user_id", "phone_e164", "has_invalid_phone"]].astype(
+        {"user_id": "string", "phone_e164": "string", "has_invalid_phone": "bool"})
