@@ -1,6 +1,5 @@
-{#- The salted hash of an e-mail as landed on an event: lower-cased and trimmed, null when it
-    has no single `@` or matches segmart_identity_blocked_emails, so that it compares with the
-    CRM's hashes (int_identity_crm_identifiers). -#}
+{#- Normalised exactly as int_identity_crm_identifiers does before hashing, so that an
+    event's hash and the CRM's compare equal. -#}
 {% macro email_hash(expression) -%}
     {%- set email = 'lower(trim(cast(' ~ expression ~ ' as string)))' -%}
     case
@@ -12,8 +11,8 @@
     end
 {%- endmacro %}
 
-{#- The salted hash of a phone as landed on an event, in E.164: events carry no country, so
-    only a number written internationally (`+`, or `00`, then 7 to 15 digits) is kept. -#}
+{#- Events carry no country to read a national number by, hence the international form
+    only; '+' and the digits is the E.164 text the CRM's phones are hashed in. -#}
 {% macro phone_hash(expression) -%}
     {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
     {%- set digits = "regexp_replace(" ~ text ~ ", '[^0-9]', ''" ~ (", 'g'" if target.type == 'duckdb' else '') ~ ")" -%}

@@ -1,5 +1,5 @@
-{#- The last nine digits of a phone as written (national or international format alike,
-    since both end with the subscriber number); null when it has fewer than seven digits. -#}
+{#- Nine digits: enough to tell subscribers apart, few enough that a national trunk prefix
+    or a country code never reaches them. -#}
 {% macro phone_digits(expression) -%}
     {{ return(adapter.dispatch('phone_digits', 'segmart')(expression)) }}
 {%- endmacro %}

@@ -1,9 +1,8 @@
 {#- One row per valid event at or before as_of with its person (user_id): the person of its
-    own login, else of its device's latest login (int_identity_map), else the device id;
-    a CRM record joined to others counts as their person (int_identity_persons); erased
-    persons left out.
-    Who and when only (the attributes stay in stg_tracking__events). Incremental on event_id:
-    what a build rewrites, and why, in docs/incremental.md. -#}
+    own login, else of its device (int_identity_map), else the device id; a CRM record
+    joined to others counts as their person (int_identity_persons); erased persons left
+    out. Who and when only (the attributes stay in stg_tracking__events). Incremental on
+    event_id: what a build rewrites, and why, in docs/incremental.md. -#}
 {{ config(
     unique_key='event_id',
     on_schema_change='fail',

@@ -1,11 +1,7 @@
-{#- Which person each device belongs to: the user_id of its latest logged-in event at or
-    before as_of (a shared device follows its latest user, for all of its events). One
-    aggregate, not a window: the latest login is the greatest (time, event_id), found
-    without sorting every logged-in event or reading them twice. A device that never logged
-    in but carried an e-mail or phone (hashed) held by exactly one person goes to that
-    person, by its latest such event. A person keeps at most segmart_identity_max_devices
-    devices, the first identified: a later one is over the limit and stays its own person
-    (int_events_stitched skips it; identity_merge_audit records it). -#}
+{#- Which person each device belongs to: its latest login at or before as_of (a greatest
+    (time, event_id), one aggregate), else the one person an e-mail or phone on its
+    logged-out events names. A person keeps its first segmart_identity_max_devices devices;
+    a later one is over the limit and stays its own person (docs/identity.md). -#}
 with
 
 events as (

@@ -1,9 +1,7 @@
-{#- One row per customer (user_id): the direct identifiers of the kept CRM version
-    (pii_customer_contacts) and the consent per purpose of the whole person: a decision on
-    any of the person's records counts (int_identity_persons), so a withdrawal on a guest
-    record stops mail to the account too. Restricted schema `pii`: read only by the export
-    and by user_profiles (for the salted hash); never published. Consent rules in
-    docs/personal-data.md. -#}
+{#- One row per customer (user_id): the contacts of pii_customer_contacts and the consent
+    per purpose of the whole person (every record of int_identity_persons counts). Restricted
+    schema `pii`: read by the export and by user_profiles (for the salted hash); never
+    published. Consent rules in docs/personal-data.md. -#}
 {%- set purposes = ['email_marketing', 'ad_user_data', 'ad_personalization'] %}
 {%- set granted = "'granted', 'true', 't', 'yes', 'y', '1'" %}
 {%- set denied = "'denied', 'false', 'f', 'no', 'n', '0', 'withdrawn'" %}

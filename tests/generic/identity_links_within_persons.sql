@@ -1,5 +1,5 @@
-{#- The components are a fixed point: no link of int_identity_links joins two persons
-    unless their component is over the user_id limit. -#}
+{#- Checked on the labels, not trusted from the pre-hook's own stop condition: a link
+    whose two ends carry different persons means the rounds stopped early. -#}
 {% test identity_links_within_persons(model) %}
 
 select links.user_id_left, links.user_id_right

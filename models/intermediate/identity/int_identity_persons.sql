@@ -1,9 +1,8 @@
-{#- One row per CRM record (user_id) with its person: the connected component of
-    int_identity_links it falls in, named by its oldest record (the earliest signup, then
-    the smallest user_id), so that an edge between other records never renames it. Components are labelled by the connected_components
-    pre-hook (iterated to a fixed point; the post-hook drops its scratch table). A
-    component holding more than segmart_identity_max_user_ids records is not merged: each
-    record stays its own person and identity_merge_audit records the refusal. -#}
+{#- One row per CRM record (user_id) with its person: its connected component of
+    int_identity_links (labelled by the connected_components pre-hook, to a fixed point),
+    named by its oldest record (earliest signup, then smallest user_id). A component of more
+    than segmart_identity_max_user_ids records is not merged: each record stays its own
+    person. The post-hook drops the pre-hook's scratch table. -#}
 {%- set scratch = api.Relation.create(
     database=this.database, schema=this.schema, identifier=this.identifier ~ '__labels') %}
 {{ config(
