@@ -42,6 +42,10 @@ from segmart.generate_contacts import (
     phone_for,
 )
 from segmart.generate_identities import CITIES, MAIL_DOMAINS, pad, recase
+from segmart.identity.linkage import (
+    DEFAULT_MAX_RECORDS_PER_BLOCK,
+    DEFAULT_MAX_RECORDS_PER_VALUE,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).parent / "dbt"
@@ -57,7 +61,8 @@ UPSTREAM = ["build", "-s", "+person_identifiers", "+identity_merge_audit",
 #: the share of top-up records written again with the e-mail in another case
 TOP_UP_DUPLICATE_SHARE = 0.03
 #: splink's blocking rules for prediction (segmart.identity.linkage); an e-mail or phone on
-#: more than 20 records is not compared
+#: more than DEFAULT_MAX_RECORDS_PER_VALUE records is not compared, and a name block of more
+#: than DEFAULT_MAX_RECORDS_PER_BLOCK records is not scored
 BLOCKING_RULES = {"phone_e164": ("phone_e164",), "email": ("email",),
                   "last_name, birth_year": ("last_name", "birth_year"),
                   "postal_code, first_name": ("postal_code", "first_name")}
@@ -276,7 +281,8 @@ def counts(db: Path) -> dict:
     for label, columns in BLOCKING_RULES.items():
         keys = ", ".join(columns)
         present = " and ".join(f"{c} is not null" for c in columns)
-        cap = "having count(*) <= 20" if len(columns) == 1 else ""
+        cap = (f"having count(*) <= {DEFAULT_MAX_RECORDS_PER_VALUE}" if len(columns) == 1
+               else f"having count(*) <= {DEFAULT_MAX_RECORDS_PER_BLOCK}")
         out["blocked_pairs"][label] = con.execute(
             f"with blocks as (select count(*) as n from {rel['pii_crm_linkage_records']} "
             f"where {present} group by {keys} {cap}) "

@@ -299,6 +299,32 @@ def test_prepare_normalises_and_drops_shared_contacts():
     assert prepared["birth_year"].tolist()[1:] == [1980, 1990]
 
 
+def test_a_name_block_over_its_cap_is_not_scored(crm):
+    # four "ann smith" born 1980 at one postal code: with a cap of 3 neither name block
+    # holds them, so only the pair that shares a phone is scored
+    records = pd.DataFrame({
+        "user_id": ["a", "b", "c", "d", "e"],
+        "first_name": ["Ann", "ann", "Ann", "Ann", "Bob"],
+        "last_name": ["Smith", "Smith", "smith", "Smith", "Jones"],
+        "email": [None, None, None, None, None],
+        "phone_e164": ["+441", "+441", None, None, None],
+        "postal_code": ["AB1", "AB1", "AB1", "AB1", "AB1"],
+        "city": ["Leeds"] * 5, "birth_year": [1980, 1980, 1980, 1980, 1970]})
+    prepared = prepare_records(records, max_records_per_block=3)
+    assert prepared["block_surname_year"].isna().tolist() == [True] * 4 + [False]
+    assert prepared["block_place_name"].isna().tolist() == [True] * 4 + [False]
+    assert prepared.loc[4, "block_place_name"] == "ab1|bob"
+    roomy = prepare_records(records)
+    assert roomy["block_surname_year"].tolist()[:4] == ["smith|1980"] * 4
+    parameters = crm[3]
+    capped, _ = match_crm_records(records, threshold=0.0001, parameters=parameters,
+                                  max_records_per_block=3)
+    assert set(zip(capped["user_id_left"], capped["user_id_right"], strict=True)) == {
+        ("a", "b")}
+    everything, _ = match_crm_records(records, threshold=0.0001, parameters=parameters)
+    assert len(everything) == 6  # the four, pairwise
+
+
 def test_bad_input_is_refused():
     records, _ = synthetic_crm_records(50, seed=2)
     with pytest.raises(ValueError, match="lack the columns"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,18 @@ _TEXT_COLUMNS = ("first_name", "last_name", "email", "phone_e164", "postal_code"
 #: an e-mail or phone held by more records than this is a placeholder or a shared line
 #: (shop counter, family landline): it identifies no one, so it is not compared
 DEFAULT_MAX_RECORDS_PER_VALUE = 20
+#: a name block (surname and birth year, or postal code and first name) held by more records
+#: than this is not scored: n records make n(n-1)/2 pairs, and a block that large says more
+#: about the data (one postal code for a whole country, a handful of surnames) than about
+#: any person. A common surname of one birth year in a national CRM stays below it.
+DEFAULT_MAX_RECORDS_PER_BLOCK = 500
+#: the name blocks: a derived column per rule, null where the block is over its cap
+NAME_BLOCKS = {"block_surname_year": ("last_name", "birth_year"),
+               "block_place_name": ("postal_code", "first_name")}
+#: the private connection's DuckDB memory cap; above it splink's joins spill to a temporary
+#: directory that is removed on return. It sits beside the build's own connection (8 GB by
+#: default), so together they stay within a laptop's memory.
+DEFAULT_MEMORY_LIMIT = "3GB"
 PAIR_COLUMNS = ("user_id_left", "user_id_right", "match_probability", "match_weight")
 
 
@@ -86,8 +99,8 @@ def _settings() -> Any:
         blocking_rules_to_generate_predictions=[
             block_on("phone_e164"),
             block_on("email"),
-            block_on("last_name", "birth_year"),
-            block_on("postal_code", "first_name"),
+            block_on("block_surname_year"),
+            block_on("block_place_name"),
         ],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -107,11 +120,13 @@ def settings_fingerprint() -> str:
 
 
 def prepare_records(records: pd.DataFrame, *,
-                    max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE
+                    max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE,
+                    max_records_per_block: int = DEFAULT_MAX_RECORDS_PER_BLOCK
                     ) -> pd.DataFrame:
     """The records as splink compares them: sorted by user_id, text trimmed and lower case
-    (blank is null), birth_year an integer, and e-mails and phones shared by more than
-    max_records_per_value records set to null.
+    (blank is null), birth_year an integer, e-mails and phones shared by more than
+    max_records_per_value records set to null, and the name block keys (NAME_BLOCKS) null
+    where a part is missing or the block holds more than max_records_per_block records.
 
     Raises ValueError when a column is missing or a user_id is null or repeated.
     """
@@ -129,21 +144,33 @@ def prepare_records(records: pd.DataFrame, *,
     for column in ("email", "phone_e164"):
         counts = frame[column].map(frame[column].value_counts())
         frame[column] = frame[column].mask(counts > max_records_per_value)
+    for block, parts in NAME_BLOCKS.items():
+        complete = frame[list(parts)].notna().all(axis=1)
+        key = (frame[parts[0]].astype("string") + "|"
+               + frame[parts[1]].astype("string")).where(complete)
+        sizes = key.map(key.value_counts())
+        frame[block] = key.mask(sizes > max_records_per_block).astype("string")
     return frame.sort_values("user_id", kind="stable").reset_index(drop=True)
 
 
 class _PrivateLinker:
     """A splink Linker on its own in-memory DuckDB connection, closed on exit."""
 
-    def __init__(self, records: pd.DataFrame, settings: Any, threads: int | None):
+    def __init__(self, records: pd.DataFrame, settings: Any, threads: int | None,
+                 memory_limit: str = DEFAULT_MEMORY_LIMIT):
         self.records = records
         self.settings = settings
         self.threads = threads
+        self.memory_limit = memory_limit
 
     def __enter__(self):
         from splink import DuckDBAPI, Linker
 
-        self.connection = duckdb.connect(":memory:")
+        # DuckDB's default spill directory is .tmp in the working directory: personal data
+        # would be left in the project
+        self.spill = tempfile.TemporaryDirectory(prefix="segmart-linkage-")
+        self.connection = duckdb.connect(":memory:", config={
+            "memory_limit": self.memory_limit, "temp_directory": self.spill.name})
         if self.threads:
             self.connection.execute(f"set threads = {int(self.threads)}")
         self.connection.execute("set preserve_insertion_order = true")
@@ -154,6 +181,7 @@ class _PrivateLinker:
 
     def __exit__(self, *exc):
         self.connection.close()
+        self.spill.cleanup()
         return False
 
 
@@ -201,6 +229,8 @@ def _train(linker: Any, seed: int, max_pairs_u: float, max_pairs_em: float) -> N
     # a session that still fails is skipped: the other sessions estimate the same
     # comparisons; with none left the model cannot be trained
     failed = []
+    # EM blocks on the name columns themselves, not on the capped key: splink then knows
+    # that a session's blocking columns always agree and leaves their m to other sessions
     rules = (block_on("phone_e164"), block_on("email"), block_on("last_name", "birth_year"))
     for rule in rules:
         try:
@@ -240,13 +270,15 @@ def _floored(value: Any) -> Any:
 
 def train_crm_linkage(records: pd.DataFrame, *, seed: int = 7, max_pairs_u: float = 1e7,
                       max_pairs_em: float = 2e6, threads: int | None = None,
-                      max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE
-                      ) -> dict[str, Any]:
+                      max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE,
+                      max_records_per_block: int = DEFAULT_MAX_RECORDS_PER_BLOCK,
+                      memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
     """Train the linkage model on CRM records (columns LINKAGE_COLUMNS) and return its
     parameters as splink's model dict (JSON-serialisable). The same records and seed give
     the same parameters."""
-    prepared = prepare_records(records, max_records_per_value=max_records_per_value)
-    with _PrivateLinker(prepared, _settings(), threads) as linker:
+    prepared = prepare_records(records, max_records_per_value=max_records_per_value,
+                               max_records_per_block=max_records_per_block)
+    with _PrivateLinker(prepared, _settings(), threads, memory_limit) as linker:
         _train(linker, seed, max_pairs_u, max_pairs_em)
         return _floored(_rounded(linker.misc.save_model_to_json()))
 
@@ -254,7 +286,9 @@ def train_crm_linkage(records: pd.DataFrame, *, seed: int = 7, max_pairs_u: floa
 def match_crm_records(records: pd.DataFrame, *, threshold: float = 0.99,
                       parameters: Mapping[str, Any] | None = None, seed: int = 7,
                       threads: int | None = None,
-                      max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE
+                      max_records_per_value: int = DEFAULT_MAX_RECORDS_PER_VALUE,
+                      max_records_per_block: int = DEFAULT_MAX_RECORDS_PER_BLOCK,
+                      memory_limit: str = DEFAULT_MEMORY_LIMIT
                       ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Pairs of CRM records that are the same person, and the model that scored them.
 
@@ -265,13 +299,16 @@ def match_crm_records(records: pd.DataFrame, *, threshold: float = 0.99,
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    prepared = prepare_records(records, max_records_per_value=max_records_per_value)
+    caps = {"max_records_per_value": max_records_per_value,
+            "max_records_per_block": max_records_per_block}
+    prepared = prepare_records(records, **caps)
     model = (dict(parameters) if parameters is not None
              else train_crm_linkage(prepared, seed=seed, threads=threads,
-                                    max_records_per_value=max_records_per_value))
+                                    memory_limit=memory_limit, **caps))
     if len(prepared) < 2:
         return empty_pairs(), model
-    with _PrivateLinker(prepared, json.loads(json.dumps(model)), threads) as linker:
+    with _PrivateLinker(prepared, json.loads(json.dumps(model)), threads,
+                        memory_limit) as linker:
         scored = linker.inference.predict(threshold_match_probability=threshold,
                                           warning_mode="never")
         pairs = scored.as_pandas_dataframe()
