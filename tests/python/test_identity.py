@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -23,6 +24,10 @@ def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
     for ids in frame.groupby("person_id")["user_id"].apply(sorted):
         found |= {(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]}
     return found
+
+
+TRIO = ("trio0", "trio1", "trio2")
+TRIO_EMAILS = ("trio-a@example.org", "trio-a@example.org", "trio-c@example.org")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +61,16 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[st
     carried["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=1)
     carried["email"] = [f"  {clicker.upper()}@EXAMPLE.COM ", None]
     carried["phone"] = [None, f"{phone[:3]} {phone[3:7]} {phone[7:]}"]
-    carried.to_parquet(raw / "events" / "zz-identity-test.parquet")
+    # logged-in events with identifiers: a new e-mail of its own, and the clicker's e-mail
+    logged_in = events.iloc[:2].copy()
+    logged_in["event_id"] = ["login-new-email", "login-foreign-email"]
+    logged_in["anonymous_id"] = ["d-login-new", "d-login-foreign"]
+    logged_in["user_id"] = [originals.iloc[6], originals.iloc[7]]
+    logged_in["event_type"] = "page_view"
+    logged_in["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=2)
+    logged_in["email"] = ["Fresh.Reader@Example.NET", f"{clicker}@example.com"]
+    logged_in["phone"] = None
+    pd.concat([carried, logged_in]).to_parquet(raw / "events" / "zz-identity-test.parquet")
     # seven records chained by shared e-mails and phones, each value on two of them: one
     # component of seven, over the limit of five CRM records per person
     chain = customers[customers["user_id"].isin(originals)].iloc[:7].copy()
@@ -67,19 +81,31 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[st
     chain["first_name"] = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus"]
     chain["last_name"] = ["Ames", "Birch", "Cole", "Dunn", "Eyre", "Frost", "Gale"]
     chain.to_parquet(raw / "customers" / "zz-identity-chain.parquet")
+    # three records of one person: trio0 and trio1 share an e-mail, trio1 and trio2 a phone
+    trio = customers[customers["user_id"].isin(originals)].iloc[7:10].copy()
+    trio["user_id"] = list(TRIO)
+    trio["email"] = list(TRIO_EMAILS)
+    trio["phone"] = [phone_for("GB", 500_000 + k)[1] for k in (0, 1, 1)]
+    trio["country"] = "GB"
+    trio["first_name"] = ["Hal", "Ivy", "Jo"]
+    trio["last_name"] = ["Hart", "Inch", "Jude"]
+    trio.to_parquet(raw / "customers" / "zz-identity-trio.parquet")
     db = work / "identity.duckdb"
     result = run_dbt(["build", "--exclude", "path:models/marts/ml",
                       "--vars", json.dumps({"as_of": manifest["as_of"]})], raw, db, work)
     assert result.returncode == 0, result.stdout[-6000:]
     build = Build(raw_dir=raw, db_path=db, manifest=manifest, as_of=manifest["as_of"])
     kept = truth[~truth["is_deleted"] & (truth["person_id"] != erased)]
-    carried = {"newsletter-click": clicker, "guest-checkout": buyer}
+    carried = {"newsletter-click": clicker, "guest-checkout": buyer,
+               "login-new-email": originals.iloc[6], "login-foreign-email": originals.iloc[7]}
     return build, kept, erased, erased_duplicate, carried
 
 
 def test_records_are_joined_with_the_precision_and_recall_asked(identities):
     build, truth, *_ = identities
-    ours = build.frame("select user_id, person_id from intermediate.int_identity_persons")
+    # the planted trio is a person the generator does not know of
+    ours = build.frame("select user_id, person_id from intermediate.int_identity_persons"
+                       " where user_id not like 'trio%'")
     expected, found = _pairs(truth), _pairs(ours)
     assert len(expected) > 150
     hits = len(expected & found)
@@ -156,7 +182,8 @@ def test_an_identifier_on_a_logged_out_event_names_its_person(identities):
         " where event_id in ('newsletter-click', 'guest-checkout')"))
     persons = dict(build.query(
         "select user_id, person_id from intermediate.int_identity_persons"))
-    assert stitched == {event: persons[record] for event, record in carried.items()}
+    assert stitched == {event: persons[carried[event]]
+                        for event in ("newsletter-click", "guest-checkout")}
     matched = dict(build.query("select anonymous_id, matched_by from intermediate.int_identity_map"
                                " where anonymous_id in ('d-newsletter', 'd-checkout')"))
     assert matched == {"d-newsletter": "email", "d-checkout": "phone"}
@@ -174,3 +201,53 @@ def test_erasing_one_record_erases_the_whole_person(identities):
     needles = [erased, duplicate,
                hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()]
     assert columns_holding(build, needles) == []
+
+
+def test_a_person_joined_by_the_previous_build_is_erased_whole(identities, tmp_path):
+    """A request for trio0 after a build that joined trio0-trio1-trio2: trio2 shares nothing
+    with trio0, so only the previous build's person names it. All three go, and stay gone
+    after a --full-refresh (the suppression list is only appended to)."""
+    build, *_ = identities
+    persons = dict(build.query("select user_id, person_id from intermediate.int_identity_persons"
+                               " where user_id like 'trio%'"))
+    assert len(set(persons.values())) == 1 and set(persons) == set(TRIO)
+    raw, db = tmp_path / "raw", tmp_path / "identity.duckdb"
+    shutil.copytree(build.raw_dir, raw)
+    shutil.copy(build.db_path, db)
+    pd.DataFrame({"user_id": [TRIO[0]], "requested_at": [pd.Timestamp(build.as_of)]}
+                 ).to_parquet(raw / "deletion_requests" / "zz-trio.parquet")
+    later = Build(raw_dir=raw, db_path=db, manifest=build.manifest, as_of=build.as_of)
+    needles = [*TRIO, *(hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()
+                        for email in set(TRIO_EMAILS))]
+    for extra in ([], ["--full-refresh"]):
+        result = run_dbt(["build", "--exclude", "path:models/marts/ml", *extra,
+                          "--vars", json.dumps({"as_of": build.as_of})], raw, db, tmp_path)
+        assert result.returncode == 0, result.stdout[-6000:]
+        erased = dict(later.query("select user_id, erased_because"
+                                  " from staging.stg_crm__erased_records"
+                                  " where user_id like 'trio%'"))
+        assert erased == {"trio0": "requested", "trio1": "same_person",
+                          "trio2": "same_person"}
+        assert columns_holding(later, needles) == []
+
+
+def test_an_identifier_on_a_logged_in_event_is_its_persons_unless_another_holds_it(identities):
+    """The new e-mail joins the login's person (matched_by login); the clicker's e-mail on
+    another person's login is refused (event_login) and stays the clicker's only."""
+    build, *_, carried = identities
+    persons = dict(build.query("select user_id, person_id from intermediate.int_identity_persons"))
+    new, foreign = persons[carried["login-new-email"]], persons[carried["login-foreign-email"]]
+    fresh, clickers = "fresh.reader@example.net", f"{carried['newsletter-click']}@example.com"
+    salted = {email: hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()
+              for email in (fresh, clickers)}
+    holders = build.query("select identifier_value, person_id, matched_by"
+                          " from marts.person_identifiers"
+                          " where list_contains(?, identifier_value)", [list(salted.values())])
+    assert sorted(holders) == sorted([
+        (salted[fresh], new, "login"),
+        (salted[clickers], persons[carried["newsletter-click"]], "crm"),
+    ])
+    refused = build.query("select person_id, merge_rule, matched_by, limit_type, limit_value"
+                          " from marts.identity_merge_audit where identifier_value = ?",
+                          [salted[clickers]])
+    assert refused == [(foreign, "event_login", "login", "user_id", 1)]

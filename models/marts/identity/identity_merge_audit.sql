@@ -1,6 +1,7 @@
 {#- One row per merge (two CRM records joined into one person) and per refused edge (a
     blocked or invalid value, a value shared by too many records, a component over the
-    user_id limit, an e-mail, phone or device over its limit), with the rule and the limit.
+    user_id limit, an e-mail, phone or device over its limit, a login's value that another
+    person holds), with the rule and the limit.
     Hashed values only. -#}
 {%- set max_user_ids = positive_var('segmart_identity_max_user_ids', 1) %}
 {%- set max_devices = positive_var('segmart_identity_max_devices', 1) %}
@@ -127,17 +128,20 @@ shared_values as (
 
 values_over_limit as (
 
+    -- event_login: a person holds one user_id, so a value another person holds cannot join
     select
         'refused' as outcome,
         person_id,
         user_id,
         identifier_type,
         identifier_value,
-        'value_limit' as merge_rule,
-        'crm' as matched_by,
+        refused_rule as merge_rule,
+        value_source as matched_by,
         cast(null as double) as match_probability,
-        identifier_type as limit_type,
-        value_limit as limit_value
+        case
+            when refused_rule = 'event_login' then 'user_id' else identifier_type
+        end as limit_type,
+        case when refused_rule = 'event_login' then 1 else value_limit end as limit_value
     from person_values
 
 ),

@@ -105,7 +105,7 @@ contact_values as (
         identifier_value,
         first_seen_at,
         last_seen_at,
-        'crm' as matched_by
+        value_source as matched_by
     from {{ ref('int_identity_person_values') }}
     where not is_over_limit
 

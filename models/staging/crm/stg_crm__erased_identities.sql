@@ -1,7 +1,7 @@
 {{ config(materialized='ephemeral') }}
 {#-
     Every identity value to erase: the user_ids of valid deletion requests and of the other
-    CRM records of their persons (erased_kind 'user', macro erased_records), and every
+    CRM records of their persons (erased_kind 'user', stg_crm__erased_records), and every
     device (anonymous_id) ever seen logged in as one of them ('device').
     Readers that only hold user_ids filter on erased_kind = 'user', and DuckDB then skips
     the devices, which scan the event files. Ephemeral on purpose: inlined into
@@ -12,7 +12,7 @@ with
 requests as (
 
     -- the requested records and the other records of their persons
-    select user_id from ({{ erased_records() }}) as erased
+    select user_id from {{ ref('stg_crm__erased_records') }}
 
 ),
 
