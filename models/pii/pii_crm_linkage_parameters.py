@@ -1,7 +1,7 @@
 """One row: the CRM linkage model (splink's JSON), kept across builds unless retrained."""
 
 from segmart.clustering import to_pandas
-from segmart.identity import parameters_table, previous_parameters
+from segmart.identity import linkage_limits, parameters_table, previous_parameters
 
 
 def model(dbt, session):
@@ -10,4 +10,5 @@ def model(dbt, session):
     previous = previous_parameters(session, f"{dbt.this.schema}.{dbt.this.identifier}")
     records = to_pandas(dbt.ref("pii_crm_linkage_records"))
     return parameters_table(records, seed=int(settings["seed"]), previous=previous,
-                            retrain=str(settings["retrain"]).strip().lower() == "true")
+                            retrain=str(settings["retrain"]).strip().lower() == "true",
+                            **linkage_limits(settings))

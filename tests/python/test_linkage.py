@@ -19,6 +19,7 @@ pytest.importorskip("splink")
 
 from segmart.identity import (  # noqa: E402
     LINKAGE_COLUMNS,
+    linkage_limits,
     match_crm_records,
     prepare_records,
     settings_fingerprint,
@@ -323,6 +324,26 @@ def test_a_name_block_over_its_cap_is_not_scored(crm):
         ("a", "b")}
     everything, _ = match_crm_records(records, threshold=0.0001, parameters=parameters)
     assert len(everything) == 6  # the four, pairwise
+
+
+def test_the_caps_come_from_the_vars_and_a_bad_one_names_its_var(crm):
+    """The dbt config gives text; the caps reach prepare_records, a bad value is refused."""
+    limits = linkage_limits({"max_records_per_value": "20", "max_records_per_block": " 3 ",
+                             "memory_limit": "1GB"})
+    assert limits == {"max_records_per_value": 20, "max_records_per_block": 3,
+                      "memory_limit": "1GB"}
+    records = pd.DataFrame({
+        "user_id": ["a", "b", "c", "d"], "first_name": ["Ann"] * 4, "last_name": ["Smith"] * 4,
+        "email": [None] * 4, "phone_e164": [None] * 4, "postal_code": ["AB1"] * 4,
+        "city": ["Leeds"] * 4, "birth_year": [1980] * 4})
+    pairs, _ = match_crm_records(records, threshold=0.0001, parameters=crm[3], **limits)
+    assert pairs.empty
+    good = {"max_records_per_value": "20", "max_records_per_block": "500", "memory_limit": "3GB"}
+    for key, bad in (("max_records_per_block", "0"), ("max_records_per_value", "many"),
+                     ("memory_limit", "lots")):
+        var = "segmart_identity_" + ("linkage_memory_limit" if key == "memory_limit" else key)
+        with pytest.raises(ValueError, match=var):
+            linkage_limits({**good, key: bad})
 
 
 def test_bad_input_is_refused():

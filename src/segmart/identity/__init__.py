@@ -11,6 +11,7 @@ from segmart.identity.linkage import (
 )
 from segmart.identity.parameters import (
     PARAMETER_COLUMNS,
+    linkage_limits,
     matches_table,
     parameters_from_table,
     parameters_table,
@@ -22,6 +23,7 @@ __all__ = [
     "LINKAGE_COLUMNS",
     "PAIR_COLUMNS",
     "PARAMETER_COLUMNS",
+    "linkage_limits",
     "match_crm_records",
     "matches_table",
     "parameters_from_table",

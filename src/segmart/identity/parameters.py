@@ -11,6 +11,8 @@ from) stores a skipped row with the reason, and the next build tries again.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
@@ -47,6 +49,32 @@ def reusable(previous: pd.DataFrame | None) -> bool:
             and isinstance(row["parameters_json"], str))
 
 
+#: config key of the crm_linkage models -> (var, keyword of train_crm_linkage)
+LIMIT_VARS = {
+    "max_records_per_value": "segmart_identity_max_records_per_value",
+    "max_records_per_block": "segmart_identity_max_records_per_block",
+    "memory_limit": "segmart_identity_linkage_memory_limit",
+}
+
+
+def linkage_limits(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The caps of a crm_linkage model config as keywords of train_crm_linkage and
+    match_crm_records; a value that is not a positive number (or a DuckDB memory size such
+    as 3GB) stops the build, naming its var."""
+    limits: dict[str, Any] = {}
+    for key, var in LIMIT_VARS.items():
+        value = str(settings[key]).strip()
+        if key == "memory_limit":
+            if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
+                raise ValueError(f"var {var} must be a memory size such as 3GB, got {value!r}")
+            limits[key] = value
+        else:
+            if not value.isdigit() or int(value) < 1:
+                raise ValueError(f"var {var} must be a positive whole number, got {value!r}")
+            limits[key] = int(value)
+    return limits
+
+
 def parameters_from_table(frame: pd.DataFrame) -> dict[str, Any] | None:
     """The model dict of a stored row, or None when the row is skipped."""
     if frame.empty or frame.iloc[0]["status"] != "trained":
@@ -56,16 +84,17 @@ def parameters_from_table(frame: pd.DataFrame) -> dict[str, Any] | None:
 
 def parameters_table(records: pd.DataFrame, *, seed: int,
                      previous: pd.DataFrame | None = None, retrain: bool = False,
-                     now: datetime | None = None) -> pd.DataFrame:
+                     now: datetime | None = None, **limits: Any) -> pd.DataFrame:
     """pii_crm_linkage_parameters: the previous row when reusable and not retrain, else a
-    row trained on records (or skipped, with the reason, when training cannot run)."""
+    row trained on records (or skipped, with the reason, when training cannot run). limits:
+    train_crm_linkage's max_records_per_value, max_records_per_block and memory_limit."""
     if not retrain and reusable(previous):
         return previous.loc[:, list(PARAMETER_COLUMNS)].reset_index(drop=True)
     from splink.internals.exceptions import EMTrainingException
 
     status, reason, model_json = "trained", None, None
     try:
-        model_json = json.dumps(train_crm_linkage(records, seed=seed), sort_keys=True)
+        model_json = json.dumps(train_crm_linkage(records, seed=seed, **limits), sort_keys=True)
     except EMTrainingException as error:
         # EM refuses a training rule without pairs: the CRM holds no duplicates yet
         status, reason = "skipped", f"training failed: {str(error).splitlines()[0]}"
@@ -86,10 +115,11 @@ def parameters_table(records: pd.DataFrame, *, seed: int,
 
 
 def matches_table(records: pd.DataFrame, parameters: dict[str, Any] | None, *,
-                  threshold: float) -> pd.DataFrame:
+                  threshold: float, **limits: Any) -> pd.DataFrame:
     """pii_crm_record_matches: the pairs above threshold scored with the stored model; no
-    rows when the model was skipped (nothing is trained here)."""
+    rows when the model was skipped (nothing is trained here). limits: as parameters_table."""
     if parameters is None:
         return empty_pairs()
-    pairs, _ = match_crm_records(records, threshold=threshold, parameters=parameters)
+    pairs, _ = match_crm_records(records, threshold=threshold, parameters=parameters,
+                                 **limits)
     return pairs
