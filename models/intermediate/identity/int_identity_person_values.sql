@@ -1,8 +1,7 @@
 {#- One row per person and e-mail or phone (salted hash) it carries: from its CRM records,
-    and from its logged-in events at or before as_of. A login value another person holds is
-    refused (event_login). The rest rank CRM values first, then by first sight; per type the
-    first segmart_identity_max_emails / _phones are kept, a later one is refused
-    (value_limit): a new value never displaces an old one. -#}
+    and from its logged-in events at or before as_of. A login-only value any other person
+    holds is refused (event_login). The rest rank CRM values first, then by first sight; per
+    type the first segmart_identity_max_emails / _phones are kept, the rest refused. -#}
 {%- set limits = {
     'email': positive_var('segmart_identity_max_emails', 1),
     'phone': positive_var('segmart_identity_max_phones', 1),

@@ -11,8 +11,11 @@ with
 
 requests as (
 
-    -- the requested records and the other records of their persons
+    -- the stored list, and the landed requests again: a selection that leaves the list
+    -- out still drops a person requested since it was last built
     select user_id from {{ ref('stg_crm__erased_records') }}
+    union
+    select user_id from ({{ erased_records() }}) as landed
 
 ),
 

@@ -14,10 +14,12 @@ import pandas as pd
 
 from segmart.activation.normalise import phone_e164
 
+#: raise when phone_e164 parses otherwise: the key changes, so every phone is parsed again
+PARSE_VERSION = 1
 #: DuckDB expression of phone_key over the columns phone and country. chr(31) is in neither,
 #: so two pairs never give one text; the phonenumbers version is in it, so an upgrade, whose
 #: metadata may parse a number otherwise, parses every phone again.
-PHONE_KEY_SQL = (f"sha256('{metadata.version('phonenumbers')}' || chr(31)"
+PHONE_KEY_SQL = (f"sha256('{PARSE_VERSION}/{metadata.version('phonenumbers')}' || chr(31)"
                  " || coalesce(upper(trim(country)), '') || chr(31) || phone)")
 COLUMNS = ("user_id", "phone_key", "phone_e164", "has_invalid_phone")
 
