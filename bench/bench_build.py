@@ -5,6 +5,7 @@
     .venv/bin/python bench/bench_build.py --with-100m      # adds 100 M events (long)
     .venv/bin/python bench/bench_build.py --events 100000000 --full-only  # one full build
     .venv/bin/python bench/bench_build.py --with-100m --threads 1  # one model at a time
+    .venv/bin/python bench/bench_build.py --profile /tmp/prof  # keep every node's time
 
 For each size it generates demo data (about 42 events per person over 120 days), holds the
 last day back, runs a full build (`--full-refresh`), lands the held-back day and builds
@@ -43,6 +44,8 @@ END = datetime(2025, 1, 1)
 TABLES_WITH_TIME = {"events": "occurred_at", "orders": "ordered_at"}
 # what `make build` runs on a schedule (as_of = latest)
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# where --profile keeps each phase's run_results.json (every node's time), or None
+PROFILE_DIR: Path | None = None
 
 # Runs one command and reports its peak RSS (ru_maxrss of its children), so every phase is
 # measured on its own.
@@ -130,6 +133,10 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
         log = (work / "logs" / "dbt.log")
         sys.exit(f"bench: dbt failed in phase {name}; see {log}")
     results = json.loads((work / "target" / "run_results.json").read_text())
+    if PROFILE_DIR is not None:
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.copy(work / "target" / "run_results.json",
+                    PROFILE_DIR / f"{work.name}-{name.replace(' ', '_').replace(',', '')}.json")
     slowest = sorted(((r["execution_time"], r["unique_id"].split(".")[-1])
                       for r in results["results"]), reverse=True)[:5]
     # data tests' own time (summed over both threads), to see what the test scope saves
@@ -219,7 +226,11 @@ def main(argv: list[str] | None = None) -> int:
                              "directory at once")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--profile", type=Path,
+                        help="keep each phase's run_results.json (every node's time) here")
     args = parser.parse_args(argv)
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile
     sizes = [int(s) for s in args.events.split(",") if s]
     if args.with_100m:
         sizes.append(100_000_000)

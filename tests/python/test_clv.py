@@ -101,6 +101,35 @@ def test_bg_nbd_predictions_match_lifetimes(fitted, summary):
                                    atol=1e-3, err_msg=f"{horizon} days")
 
 
+def _hyp2f1_series(a, b, c, z, terms=4000):
+    """2F1 summed term by term: slow, but right for a negative c (scipy's form is used in
+    the model; this is the independent reference)."""
+    term, total = 1.0, 1.0
+    for n in range(terms):
+        term *= (a + n) * (b + n) / ((c + n) * (n + 1)) * z
+        total += term
+    return total
+
+
+def test_bg_nbd_expected_orders_with_a_negative_hypergeometric():
+    # a + b < 1: for persons without a repeat order 2F1(r, b; a + b - 1; z) is negative (a
+    # fit like this, a = 0.023 and b = 0.80, made the 10 M events demo's build fail on NaN)
+    bg = BgNbdFit(r=1.738, alpha=93.0, a=0.0233, b=0.7988, log_likelihood=0.0, n=1,
+                  status="fitted", reason=None)
+    x, tx, t = np.array([0.0, 0.0, 1.0, 3.0]), np.array([0.0, 0.0, 10.0, 40.0]), np.array(
+        [8.0, 88.0, 50.0, 60.0])
+    horizon = 30.0
+    got = bg_nbd_expected_orders(bg, horizon, x, tx, t)
+    assert np.isfinite(got).all()
+    alive = bg_nbd_p_alive(bg, x, tx, t)
+    for i in range(len(x)):
+        hyp = _hyp2f1_series(bg.r + x[i], bg.b + x[i], bg.a + bg.b + x[i] - 1,
+                             horizon / (bg.alpha + t[i] + horizon))
+        ratio = ((bg.alpha + t[i]) / (bg.alpha + t[i] + horizon)) ** (bg.r + x[i])
+        reference = ((bg.a + bg.b + x[i] - 1) / (bg.a - 1) * (1 - ratio * hyp) * alive[i])
+        assert got[i] == pytest.approx(reference, rel=1e-9), i
+
+
 def test_gamma_gamma_matches_lifetimes(fitted_gg, summary):
     gg, reference = fitted_gg
     assert gg.status == "fitted" and gg.reason is None

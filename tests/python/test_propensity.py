@@ -120,6 +120,33 @@ def test_too_few_positives_skip_with_a_reason_and_score_nobody():
     assert "purchase" not in set(scores.column("target").to_pylist())
 
 
+def test_a_bg_nbd_baseline_that_cannot_score_everyone_is_skipped(monkeypatch):
+    from segmart.predict import clv
+    from segmart.predict.propensity import _bg_nbd_expected
+
+    frame = pd.DataFrame({"btyd_frequency": [0.0, 1.0, 2.0, np.nan],
+                          "btyd_recency": [0.0, 5.0, 9.0, np.nan],
+                          "btyd_t": [8.0, 20.0, 30.0, np.nan]})
+    fitted = clv.BgNbdFit(r=1.7, alpha=93.0, a=0.5, b=2.0, log_likelihood=0.0, n=3,
+                          status="fitted", reason=None)
+    monkeypatch.setattr(clv, "fit_bg_nbd", lambda frequency, recency, t: fitted)
+    expected, reason = _bg_nbd_expected(frame, 30)
+    assert reason is None
+    assert np.isfinite(expected).all() and expected[3] == 0
+
+    scored = clv.bg_nbd_expected_orders
+
+    def unscorable(fit, horizon, frequency, recency, t):
+        scores = scored(fit, horizon, frequency, recency, t)
+        scores[0] = np.nan
+        return scores
+
+    monkeypatch.setattr(clv, "bg_nbd_expected_orders", unscorable)
+    expected, reason = _bg_nbd_expected(frame, 30)
+    assert expected is None
+    assert reason == "BG/NBD expected orders are not finite for 1 persons"
+
+
 def test_empty_data_gives_skips_and_typed_empty_tables():
     empty = synthetic_snapshots(10).iloc[:0]
     config = PropensityConfig()

@@ -303,13 +303,19 @@ def _expected_orders_patterns(fit: BgNbdFit, horizon: float, x, tx, age) -> np.n
     hyp_a, hyp_b, hyp_c = r + x, b + x, a + b + x - 1
     z = horizon / (alpha + age + horizon)
     with np.errstate(all="ignore"):
-        ln_hyp = np.log(hyp2f1(hyp_a, hyp_b, hyp_c, z))
+        hyp = hyp2f1(hyp_a, hyp_b, hyp_c, z)
         # Euler's transformation where the series overflows
-        ln_hyp_alt = (np.log(hyp2f1(hyp_c - hyp_a, hyp_c - hyp_b, hyp_c, z))
-                      + (hyp_c - hyp_a - hyp_b) * np.log1p(-z))
-        ln_hyp = np.where(np.isfinite(ln_hyp), ln_hyp, ln_hyp_alt)
+        hyp_alt = hyp2f1(hyp_c - hyp_a, hyp_c - hyp_b, hyp_c, z)
+        ln_hyp = np.log(np.abs(hyp))
+        ln_hyp_alt = np.log(np.abs(hyp_alt)) + (hyp_c - hyp_a - hyp_b) * np.log1p(-z)
+        use_alt = ~np.isfinite(ln_hyp)
+        ln_hyp = np.where(use_alt, ln_hyp_alt, ln_hyp)
+        # with a + b + x < 1 the third parameter is negative and the function can be too, so
+        # its log is taken of the magnitude and the sign is kept
+        negative = np.where(use_alt, hyp_alt, hyp) < 0
         first = (a + b + x - 1) / (a - 1)
-        second = -np.expm1(ln_hyp + (r + x) * np.log((alpha + age) / (alpha + age + horizon)))
+        scaled = ln_hyp + (r + x) * np.log((alpha + age) / (alpha + age + horizon))
+        second = np.where(negative, 1 + np.exp(scaled), -np.expm1(scaled))
         expected = first * second * _p_alive_patterns(fit, x, tx, age)
     return np.where(np.isfinite(expected), expected, np.nan)
 

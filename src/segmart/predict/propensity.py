@@ -356,6 +356,10 @@ def _bg_nbd_expected(frame: pd.DataFrame, horizon_days: int):
         fitted, horizon_days, frame.loc[buyers, "btyd_frequency"].to_numpy(dtype=float),
         frame.loc[buyers, "btyd_recency"].to_numpy(dtype=float),
         frame.loc[buyers, "btyd_t"].to_numpy(dtype=float))
+    unscored = int((~np.isfinite(expected)).sum())
+    if unscored:
+        # a baseline that cannot score everyone is left out rather than stopping the build
+        return None, f"BG/NBD expected orders are not finite for {unscored} persons"
     return expected, None
 
 
