@@ -112,8 +112,8 @@ def _hyp2f1_series(a, b, c, z, terms=4000):
 
 
 def test_bg_nbd_expected_orders_with_a_negative_hypergeometric():
-    # a + b < 1: for persons without a repeat order 2F1(r, b; a + b - 1; z) is negative (a
-    # fit like this, a = 0.023 and b = 0.80, made the 10 M events demo's build fail on NaN)
+    # a + b < 1: for persons without a repeat order 2F1(r, b; a + b - 1; z) is negative, so
+    # its log must be taken of the magnitude with the sign kept
     bg = BgNbdFit(r=1.738, alpha=93.0, a=0.0233, b=0.7988, log_likelihood=0.0, n=1,
                   status="fitted", reason=None)
     x, tx, t = np.array([0.0, 0.0, 1.0, 3.0]), np.array([0.0, 0.0, 10.0, 40.0]), np.array(
