@@ -43,6 +43,7 @@ from segmart.clustering import (
     quality_table,
     required_columns,
 )
+from segmart.reuse import COLUMN, fingerprint
 
 JAVA_PACKAGE = "openjdk-17-jre-headless"
 #: The marts that must be equal on both engines, and their keys.
@@ -144,7 +145,10 @@ def cluster(spark, config: ClusteringConfig, eligibility: str, schema: str = "ma
     frame = features.where(eligibility).select(*columns).toPandas()
     as_of = frame["as_of"].max() if len(frame) else None
     prepared = prepare(frame, config)
+    # the column the dbt model keeps its rows by; Spark rewrites the tables every run
     quality = quality_table(prepared, config, as_of)
+    quality[COLUMN] = fingerprint({"features": frame},
+                                  {"config": config, "eligibility": eligibility})
     previous = centroids_from_profiles(
         _table_or_none(spark, f"{schema}.cluster_profiles"), prepared.features)
     clusters = clusters_table(prepared, chosen_per_stage(quality), config, previous, as_of)

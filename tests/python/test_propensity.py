@@ -268,6 +268,10 @@ def test_predictive_segments_follow_their_thresholds(predictive):
 def test_rebuilding_gives_the_same_scores(predictive, tmp_path):
     before = predictive.frame("select * from marts.propensity_scores order by target, user_id")
     looks = predictive.frame("select * from marts.lookalike_scores order by user_id")
+    # another fingerprint on the stored rows: the rebuild fits again rather than keep them
+    with duckdb.connect(str(predictive.db_path)) as con:
+        for table in ("propensity_model_quality", "propensity_scores", "lookalike_scores"):
+            con.execute(f"update marts.{table} set inputs_fingerprint = 'stale'")
     result = run_dbt(["run", "--select", "propensity_model_quality", "propensity_scores",
                       "lookalike_scores", "--vars", json.dumps({"as_of": predictive.as_of})],
                      predictive.raw_dir, predictive.db_path, tmp_path)
@@ -276,6 +280,45 @@ def test_rebuilding_gives_the_same_scores(predictive, tmp_path):
     pd.testing.assert_frame_equal(before, after)
     pd.testing.assert_frame_equal(
         looks, predictive.frame("select * from marts.lookalike_scores order by user_id"))
+
+
+def test_a_rebuild_keeps_the_fits_of_unchanged_inputs_only(predictive, tmp_path):
+    """The stored rows are kept while their inputs hash the same (segmart.reuse): a marker
+    written into them survives a rebuild, and is gone once a var the fit reads changes."""
+    db_path = tmp_path / "reuse.duckdb"
+    shutil.copy(predictive.db_path, db_path)
+    models = ["propensity_model_quality", "propensity_scores", "lookalike_scores"]
+    queries = ("select reason from marts.propensity_model_quality",
+               "select distinct percentile from marts.propensity_scores",
+               "select distinct similarity_percentile from marts.lookalike_scores")
+
+    def rebuild(select: list[str], **variables) -> tuple[set, set, set]:
+        result = run_dbt(["run", "--select", *select, "--vars",
+                          json.dumps({"as_of": predictive.as_of, **variables})],
+                         predictive.raw_dir, db_path, tmp_path)
+        assert result.returncode == 0, result.stdout[-4000:]
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            return tuple({row[0] for row in con.execute(sql).fetchall()} for sql in queries)
+
+    def mark(sql: str) -> None:
+        with duckdb.connect(str(db_path)) as con:
+            con.execute(sql)
+
+    # the scores' inputs include the quality rows, so those are marked on their own
+    mark("update marts.propensity_scores set percentile = 0.5")
+    mark("update marts.lookalike_scores set similarity_percentile = 0.5")
+    _, percentiles, similarities = rebuild(models)
+    assert percentiles == {0.5} and similarities == {0.5}
+    mark("update marts.propensity_model_quality set reason = 'marker'")
+    reasons, _, _ = rebuild(["propensity_model_quality"])
+    assert reasons == {"marker"}
+    # the var that turns keeping off: computed again although nothing changed
+    reasons, _, _ = rebuild(["propensity_model_quality"], segmart_keep_unchanged_fits=False)
+    assert "marker" not in reasons
+
+    reasons, percentiles, similarities = rebuild(models, segmart_propensity_max_train_rows=50000)
+    assert "marker" not in reasons
+    assert len(percentiles) > 10 and len(similarities) > 10
 
 
 def test_events_after_a_snapshot_do_not_change_its_features(predictive, tmp_path):

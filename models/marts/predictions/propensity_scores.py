@@ -1,4 +1,5 @@
-"""One row per person and fitted target: calibrated p, percentile, decile, top drivers."""
+"""One row per person and fitted target: calibrated p, percentile, decile, top drivers;
+kept from the previous build when its inputs are unchanged (segmart.reuse)."""
 
 from segmart.clustering import to_pandas
 from segmart.predict.propensity import (
@@ -8,6 +9,7 @@ from segmart.predict.propensity import (
     read_columns,
     scores_table,
 )
+from segmart.reuse import reuse_or_compute
 
 
 def model(dbt, session):
@@ -16,4 +18,9 @@ def model(dbt, session):
     snapshots = read_columns(dbt.ref("feature_snapshots"), config, SNAPSHOT_COLUMNS)
     current = read_columns(dbt.ref("user_features"), config, ("recency_days",))
     as_of = read_as_of(dbt.ref("int_as_of_resolved"))
-    return scores_table(current, snapshots, quality, config, as_of)
+    return reuse_or_compute(
+        session, f"{dbt.this.schema}.{dbt.this.identifier}",
+        {"quality": quality, "snapshots": snapshots, "current": current},
+        {"config": config, "as_of": as_of},
+        lambda: scores_table(current, snapshots, quality, config, as_of), model,
+        keep=dbt.config.get("keep_unchanged_fits"))

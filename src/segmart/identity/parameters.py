@@ -34,7 +34,10 @@ def previous_parameters(connection, relation: str) -> pd.DataFrame | None:
     """The stored row of the previous build (read through a DuckDB connection), or None
     when there is none (first build, table missing)."""
     try:
-        frame = connection.execute(f"select * from {relation}").df()
+        stored = connection.sql(f"select * from {relation}")
+        to_arrow = getattr(stored, "to_arrow_table", None) or stored.fetch_arrow_table
+        # through Arrow, so a text column that is null (reason) stays text when written back
+        frame = to_arrow().to_pandas()
     except Exception:  # noqa: BLE001 - no previous build (table missing) is the normal case
         return None
     return frame if len(frame) == 1 else None

@@ -427,8 +427,17 @@ def quality_table(snapshots: pd.DataFrame, config: PropensityConfig, as_of) -> p
                                      "baseline_bg_nbd"))
         row.update(status="fitted", reason="; ".join(reasons) or None)
         out.append(row)
-    return pd.DataFrame(out, columns=list(QUALITY_COLUMNS)).astype(
-        {"count_train": "int64", "count_validation": "int64", "count_features": "int64"})
+    # every column typed, so a column that is null in every row (reason when all fit) is
+    # stored as text or a number, not as DuckDB's NULL type
+    measures = [c for c in QUALITY_COLUMNS if c.startswith(("positive_rate", "auc", "log_loss",
+                                                           "lift", "brier", "calibration",
+                                                           "baseline"))]
+    return pd.DataFrame(out, columns=list(QUALITY_COLUMNS)).astype({
+        "target": "string", "status": "string", "reason": "string",
+        "count_train": "int64", "count_validation": "int64", "count_features": "int64",
+        "horizon_days": "int64", "count_trees": "Int64",
+        "train_snapshot_at": "datetime64[us]", "validation_snapshot_at": "datetime64[us]",
+        **dict.fromkeys(measures, "float64")})
 
 
 def _first(frame: pd.DataFrame, column: str):

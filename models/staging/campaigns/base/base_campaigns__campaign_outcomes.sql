@@ -1,4 +1,7 @@
-{#- Every raw campaign outcome, typed, with the reason it is rejected (null when valid). -#}
+{#- Every raw campaign outcome, typed, with the reason it is rejected (null when valid).
+    Stored, not a view, so its readers and their tests do not parse the files again; rebuilt
+    in full each time (the outcome files are small). -#}
+{{ config(materialized='table') }}
 with
 
 source as (
