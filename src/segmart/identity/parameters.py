@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from segmart.clustering import to_pandas
 from segmart.identity.linkage import (
     empty_pairs,
     match_crm_records,
@@ -34,10 +35,8 @@ def previous_parameters(connection, relation: str) -> pd.DataFrame | None:
     """The stored row of the previous build (read through a DuckDB connection), or None
     when there is none (first build, table missing)."""
     try:
-        stored = connection.sql(f"select * from {relation}")
-        to_arrow = getattr(stored, "to_arrow_table", None) or stored.fetch_arrow_table
         # through Arrow, so a text column that is null (reason) stays text when written back
-        frame = to_arrow().to_pandas()
+        frame = to_pandas(connection.sql(f"select * from {relation}"))
     except Exception:  # noqa: BLE001 - no previous build (table missing) is the normal case
         return None
     return frame if len(frame) == 1 else None
