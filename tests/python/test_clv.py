@@ -8,14 +8,18 @@ session fixture `built`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from segmart.predict.clv import (
+    LOG_BOUND,
     BgNbdFit,
     ClvConfig,
     GammaGammaFit,
+    _maximise,
     bg_nbd_expected_orders,
     bg_nbd_p_alive,
     customer_lifetime_value,
@@ -285,6 +289,22 @@ def test_no_dropout_fits_at_the_edge_with_a_reason():
     np.testing.assert_allclose(bg_nbd_p_alive(bg, counts, recency, t), 1.0, atol=1e-3)
     expected = bg_nbd_expected_orders(bg, 30, counts, recency, t)
     np.testing.assert_allclose(expected, 30 * counts.sum() / t.sum(), rtol=0.05)
+
+
+def test_a_far_line_search_step_falls_back_to_the_box():
+    """A steep objective sends BFGS's first step to log parameters near -1000, where exp()
+    is 0 and math.log raises, as _bg_nbd_terms' log(a) did on the 1 M events benchmark's
+    snapshot 1: the step counts as no maximum and the bounded search answers."""
+
+    def objective(log_params):
+        params = np.exp(log_params)
+        value = 1000.0 * sum(math.log(p) for p in params)
+        return value, np.full_like(log_params, 1000.0)
+
+    log_params, bounds, reason = _maximise(objective, np.full(2, 0.1))
+    assert reason is None
+    np.testing.assert_allclose(log_params, -LOG_BOUND)
+    assert bounds == {0: "low", 1: "low"}
 
 
 def test_invalid_summaries_are_rejected():

@@ -35,6 +35,8 @@ GRADIENT_TOLERANCE = 1e-6
 # when the likelihood has no interior maximum, parameters (time scaled to the longest t = 1,
 # spend to mean 1) are kept within e^-8 .. e^8, where scipy's hyp2f1 stays finite
 LOG_BOUND = 8.0
+# the farthest log parameter BFGS may try before falling back to the box above
+SEARCH_LIMIT = 50.0
 
 FEATURE_COLUMNS = ("user_id", "as_of", "btyd_frequency", "btyd_recency", "btyd_t",
                    "btyd_monetary_value")
@@ -199,8 +201,15 @@ def _maximise(objective, x0: np.ndarray
     interior maximum, over the box |log parameter| <= LOG_BOUND by L-BFGS-B. Returns the log
     parameters, the ones at a bound ({index: 'low' | 'high'}), and a reason instead when it
     does not converge."""
+    def guarded(log_params):
+        # BFGS's line search may step far out (e^-800 is 0 in floating point, whose log
+        # raises); such a point is no maximum, and L-BFGS-B below searches within bounds
+        if not np.max(np.abs(log_params)) <= SEARCH_LIMIT:
+            return np.inf, np.zeros_like(log_params)
+        return objective(log_params)
+
     with np.errstate(all="ignore"):
-        result = minimize(objective, x0, jac=True, method="BFGS",
+        result = minimize(guarded, x0, jac=True, method="BFGS",
                           options={"gtol": 1e-10, "maxiter": 2000})
         if np.all(np.isfinite(result.x)) and np.max(np.abs(result.x)) < LOG_BOUND:
             value, grad = objective(result.x)
