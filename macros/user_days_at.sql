@@ -105,7 +105,9 @@ sessions_by_day as (
         count(*) as count_sessions_started,
         sum(case when is_morning_start then 1 else 0 end) as count_morning_sessions_started,
         sum(case when is_evening_start then 1 else 0 end) as count_evening_sessions_started,
-        sum(duration_seconds) as total_session_seconds
+        -- in decimal: a sum of doubles varies in its last bits with the order a parallel
+        -- scan adds them in, and the kept Python models need the same features every build
+        sum(cast(duration_seconds as decimal(18, 6))) as total_session_seconds
     from sessions
     group by 1, 2
 

@@ -157,10 +157,8 @@ final as (
         -- in double: Spark would round a decimal quotient to 6 places, DuckDB does not
         cast(aggregated_to_users.total_revenue_lifetime as double)
         / nullif(aggregated_to_users.count_orders_lifetime, 0) as avg_order_value,
-        cast(
-            aggregated_to_users.total_session_seconds
-            / nullif(aggregated_to_users.count_sessions_lifetime, 0) as double
-        ) as avg_session_seconds,
+        cast(aggregated_to_users.total_session_seconds as double)
+        / nullif(aggregated_to_users.count_sessions_lifetime, 0) as avg_session_seconds,
         cast(
             aggregated_to_users.count_morning_orders_90d
             / nullif(aggregated_to_users.count_orders_90d, 0) as double
