@@ -1,11 +1,12 @@
 {#- The landing files an incremental staging table (`relation`, with a source_file column)
     reads in this build: the files of `table_name` it has not stored yet, and the files of
-    its stored rows rejected for one of `redo_reasons` (reasons that depend on the build's
-    time, such as occurred_in_future, so those rows are judged again). Landed files are never
-    rewritten in place (README, Incremental builds); a stored file that is no longer in the
-    landing zone, or no longer accepted (check_landing_files), stops the build, since the
+    the stored rows that `redo_condition` selects (rows whose verdict depends on the build's
+    time, such as an occurred_in_future row whose time has come, so they are judged again).
+    A file whose rejected rows would get the same verdict is not read again. Landed files are
+    never rewritten in place (README, Incremental builds); a stored file that is no longer in
+    the landing zone, or no longer accepted (check_landing_files), stops the build, since the
     table would hold rows that a full refresh drops. -#}
-{% macro landing_batch_files(table_name, relation, redo_reasons=[]) -%}
+{% macro landing_batch_files(table_name, relation, redo_condition=none) -%}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
@@ -23,10 +24,9 @@
             ~ "were removed on purpose, rebuild with: dbt build --full-refresh") }}
     {%- endif -%}
     {%- set batch = landed | reject('in', stored) | list -%}
-    {%- if redo_reasons -%}
+    {%- if redo_condition -%}
         {%- set redo = run_query(
-            "select distinct source_file from " ~ relation ~ " where reject_reason in ('"
-            ~ redo_reasons | join("', '") ~ "')"
+            "select distinct source_file from " ~ relation ~ " where " ~ redo_condition
         ).columns[0].values() | list -%}
         {%- set batch = (batch + redo) | unique | sort -%}
     {%- endif -%}

@@ -4,18 +4,18 @@ Four loads land one after the other, each followed by `dbt build` at its as_of: 
 builds everything, the others run the event tables incrementally. The loads carry late events
 (within the lookback), events re-delivered in a later file (same and different payload, and
 a different copy in a file that sorts before the original but lands after it, for recent
-events and for events older than the lookback), an event
-delivered for two persons of whom the first is erased later, a
-first login on a device whose anonymous history is older than the lookback (re-stitching), and
-an erasure request, and an upload still in progress (truncated) when a build starts, finished
-before the next one. The third build runs at 13:37:05 (the hour of as_of is split), the others
-at midnight; between the third and the fourth a person's add_to_cart leaves the 7-day window
-to the second, another person's only activity leaves the 30-day window, and a CRM record
-changes (time zone and consent). A guest who has shopped since the first load gets a CRM
-record in the third, with a customer's e-mail in another case: from then on the guest's
-events are the customer's. The intermediate tables and marts must then equal, row for
-row, a `--full-refresh` build of the same landing zone at the same as_of, and no other
-person changes its id from one build to the next.
+events and for events older than the lookback), an event delivered for two persons of whom
+the first is erased later, a first login on a device whose anonymous history is older than
+the lookback (re-stitching), an erasure request, an event dated a century ahead, and an
+upload still in progress (truncated) when a build starts, finished before the next one. The
+third build runs at 13:37:05 (the hour of as_of is split), the others at midnight; between
+the third and the fourth a person's add_to_cart leaves the 7-day window to the second,
+another person's only activity leaves the 30-day window, and a CRM record changes (time zone
+and consent). A guest who has shopped since the first load gets a CRM record in the third,
+with a customer's e-mail in another case: from then on the guest's events are the
+customer's. The intermediate tables and marts must then equal, row for row, a
+`--full-refresh` build of the same landing zone at the same as_of, and no other person
+changes its id from one build to the next.
 """
 
 from __future__ import annotations
@@ -152,6 +152,13 @@ def replay(tmp_path_factory):
     for frame in (carted, viewed):
         frame["loaded_at"] = frame["occurred_at"]
     loads[0]["events"] = pd.concat([loads[0]["events"], planted, carted, viewed])
+    # an event dated a century ahead (a device clock gone wrong) in load 2: rejected as
+    # occurred_in_future, and its file must not come back in every later build
+    far_future = shared.assign(event_id="far-future", user_id="u_far_future",
+                               anonymous_id="d-far-future", event_type="page_view",
+                               occurred_at=pd.Timestamp("2125-01-01"))
+    far_future["loaded_at"] = far_future["occurred_at"]
+    loads[1]["events"] = pd.concat([loads[1]["events"], far_future])
     customers = pd.concat(pd.read_parquet(p) for p in (source / "customers").glob("*.parquet"))
     loads[0]["customers"] = customers
     # a CRM change in load 3: a customer with events moves time zone and withdraws consent
@@ -345,6 +352,13 @@ def test_person_ids_do_not_change_from_one_load_to_the_next(replay):
     assert len(ids[-1]) > 100
 
 
+def _staged_files(db) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select source_file, count(*), min(staged_at), max(staged_at) "
+                           "from staging.base_tracking__events group by 1 order by 1"
+                           ).fetchall()
+
+
 def test_a_build_without_new_data_changes_nothing(replay, tmp_path):
     again = tmp_path / "again.duckdb"
     shutil.copy(replay["db"], again)
@@ -353,6 +367,30 @@ def test_a_build_without_new_data_changes_nothing(replay, tmp_path):
     for table in COMPARED:
         pd.testing.assert_frame_equal(_frame(again, table), _frame(replay["db"], table),
                                       obj=table)
+    # and no file was read again: not even load 2, which holds a row dated 2125
+    assert _staged_files(again) == _staged_files(replay["db"])
+
+
+def test_a_future_row_is_judged_again_once_its_time_has_come(replay, tmp_path):
+    """A tolerance that reaches 2125 stands for the day the row is due: its file is read
+    again and the row staged; the files without a due row stay as they were stored."""
+    db = tmp_path / "due.duckdb"
+    shutil.copy(replay["db"], db)
+    before = {row[0]: row for row in _staged_files(db)}
+    due = json.dumps({"as_of": AS_OFS[-1].strftime("%Y-%m-%d %H:%M:%S"),
+                      "segmart_future_tolerance_hours": 1_000_000})
+    # without the unit tests, whose fixtures assume the default tolerance
+    result = run_dbt([*BUILD, "--exclude-resource-type", "unit_test", "--vars", due],
+                     replay["raw"], db, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from staging.stg_tracking__events "
+                           "where event_id = 'far-future'").fetchall()[0][0] == 1
+        assert con.execute("select count(*) from staging.base_tracking__events where "
+                           "reject_reason = 'occurred_in_future'").fetchall()[0][0] == 0
+    after = {row[0]: row for row in _staged_files(db)}
+    reread = {name for name in after if after[name] != before.get(name)}
+    assert reread == {"load-2.parquet"}
 
 
 def test_an_event_later_than_the_lookback_waits_for_the_full_refresh(replay, tmp_path):

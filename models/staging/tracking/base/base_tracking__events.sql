@@ -6,7 +6,7 @@
     The one model that reads the event files, stored so that nothing downstream parses them
     again. Incremental by landed file (file_batch_table_config; a full table on Spark): a
     build reads the files it has not stored yet, and again the files of rows it rejected as
-    occurred_in_future (that depends on the build's time). Rows of erased persons are never
+    occurred_in_future once their time has come. Rows of erased persons are never
     stored: new files are filtered on the way in, stored rows are deleted by the post-hook
     when a deletion request lands.
 -#}
@@ -18,9 +18,15 @@
     **file_batch_table_config('source_file')
 ) }}
 -- depends_on: {{ ref('stg_crm__erased_records') }}
+{%- set future_after = dbt.dateadd(
+    'hour', var('segmart_future_tolerance_hours'), build_started_at()
+) %}
 {%- set batch_files = none %}
 {%- if is_incremental() %}
-    {%- set batch_files = landing_batch_files('events', this, ['occurred_in_future']) %}
+    {#- a file is read again only once one of its future rows is due: a row dated 2125
+        would otherwise bring its whole file, and everything staged from it, back each build #}
+    {%- set batch_files = landing_batch_files('events', this,
+        "reject_reason = 'occurred_in_future' and occurred_at <= " ~ future_after) %}
 {%- endif %}
 
 with
@@ -93,9 +99,7 @@ classified as (
                 and {{ landed_epoch_out_of_range('kept.occurred_at_landed') }}
                 then 'out_of_range_occurred_at'
             when kept.occurred_at is null then 'unparseable_occurred_at'
-            when kept.occurred_at > {{ dbt.dateadd(
-                'hour', var('segmart_future_tolerance_hours'), build_started_at()
-            ) }} then 'occurred_in_future'
+            when kept.occurred_at > {{ future_after }} then 'occurred_in_future'
             when kept.price_landed is not null and kept.price is null then 'unparseable_price'
             when kept.price < 0 then 'negative_price'
             when kept.quantity_landed is not null and kept.quantity is null
