@@ -129,7 +129,7 @@ dashboard: setup  ## build the segment dashboard from the serving file and serve
 	$(BIN)/python -m segmart.dashboard --db $(SEGMART_SERVING) --out dashboard --serve --port $(DASHBOARD_PORT)
 
 BENCH_EVENTS ?= 1000000,10000000
-bench: setup  ## full build, one more day, nothing new at 1 M and 10 M events (BENCH_100M=1 adds 100 M, BENCH_THREADS=1 one dbt thread); writes bench/results.md
+bench: setup  ## full build, one more day, nothing new at 1 M and 10 M events (BENCH_100M=1 adds 100 M, BENCH_THREADS=1 one dbt thread); adds its run to bench/results.md
 	$(BIN)/python bench/bench_build.py --events $(BENCH_EVENTS) $(if $(BENCH_100M),--with-100m) $(if $(BENCH_THREADS),--threads $(BENCH_THREADS))
 
 docs: setup  ## dbt docs generate (needs a built warehouse)

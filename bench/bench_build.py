@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.with_100m:
         sizes.append(100_000_000)
     rows: list[dict] = []
+    earlier = args.results.read_text() if args.results.exists() else ""
     for size in sizes:
         print(f"\n== {size:,} events", flush=True)
         phases = bench(size, args.work / f"{size}", args.full_only,
@@ -287,15 +288,22 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(args.work / f"{size}", ignore_errors=True)
         # written after every size, so a long run that is stopped keeps what it measured
-        write_results(args.results, rows)
+        write_results(args.results, rows, earlier)
     print("\n" + render(rows) + f"\n\nwritten to {args.results}")
     return 0
 
 
-def write_results(path: Path, rows: list[dict]) -> None:
-    path.write_text(
-        "# dbt build benchmark\n\n"
-        f"`bench/bench_build.py`, {datetime.now():%Y-%m-%d}, {os.cpu_count()} cores, "
+TITLE = "# dbt build benchmark\n\n"
+
+
+def write_results(path: Path, rows: list[dict], earlier: str = "") -> None:
+    """This run as the newest section of ``path``, above ``earlier`` (the file as it was
+    before the run, its title left out), so the measured history stays."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=ROOT, check=False).stdout.strip() or "unknown"
+    section = (
+        f"## {datetime.now():%Y-%m-%d}, at {commit}\n\n"
+        f"`bench/bench_build.py`, {os.cpu_count()} cores, "
         f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '8GB')}. "
         "A phase is the production build (`dbt build --exclude-resource-type unit_test`, "
         "as_of latest); its wall time includes dbt's start (a full parse of the project, about "
@@ -304,8 +312,9 @@ def write_results(path: Path, rows: list[dict]) -> None:
         "`bench/floor.py` on the full build's files (the ten rule segments in one DuckDB "
         "statement, with Python's start); `x floor` is a phase's wall time over the floor's, "
         "`of full build` over the full build's."
-        "\n\n"
-        + render(rows) + "\n")
+        "\n\n" + render(rows) + "\n")
+    rest = earlier[len(TITLE):] if earlier.startswith(TITLE) else earlier
+    path.write_text(TITLE + section + ("\n" + rest if rest.strip() else ""))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
     reads in this build: the files of `table_name` it has not stored yet, and the files of
     the stored rows that `redo_condition` selects (rows whose verdict depends on the build's
     time, such as an occurred_in_future row whose time has come, so they are judged again).
-    A file whose rejected rows would get the same verdict is not read again. Landed files are
+    The predicate must select every stored row whose verdict may differ now. Landed files are
     never rewritten in place (README, Incremental builds); a stored file that is no longer in
     the landing zone, or no longer accepted (check_landing_files), stops the build, since the
     table would hold rows that a full refresh drops. -#}

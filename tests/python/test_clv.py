@@ -293,8 +293,8 @@ def test_no_dropout_fits_at_the_edge_with_a_reason():
 
 def test_a_far_line_search_step_falls_back_to_the_box():
     """A steep objective sends BFGS's first step to log parameters near -1000, where exp()
-    is 0 and math.log raises, as _bg_nbd_terms' log(a) did on the 1 M events benchmark's
-    snapshot 1: the step counts as no maximum and the bounded search answers."""
+    is 0 and math.log raises, as in _bg_nbd_terms' log(a): the step counts as no maximum
+    and the bounded search answers."""
 
     def objective(log_params):
         params = np.exp(log_params)

@@ -373,7 +373,8 @@ def test_a_build_without_new_data_changes_nothing(replay, tmp_path):
 
 def test_a_future_row_is_judged_again_once_its_time_has_come(replay, tmp_path):
     """A tolerance that reaches 2125 stands for the day the row is due: its file is read
-    again and the row staged; the files without a due row stay as they were stored."""
+    again and the row staged, the other files stay as they were stored. That a file whose
+    future rows are not due stays too is test_a_build_without_new_data_changes_nothing's."""
     db = tmp_path / "due.duckdb"
     shutil.copy(replay["db"], db)
     before = {row[0]: row for row in _staged_files(db)}
