@@ -34,6 +34,8 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from segmart.relations import to_pandas
+
 ALGORITHMS = ("kmeans", "gmm", "hdbscan", "dbscan", "agglomerative")
 #: Lifecycle stages, in the order their clusters are numbered on ties; ``all`` when off.
 STAGES = ("dormant", "browsers", "buyers")
@@ -185,12 +187,6 @@ def _as_bool(name: str, value: object) -> bool:
     if text in ("false", "0", "no"):
         return False
     raise ClusteringError(f"{name} must be true or false, got {value!r}")
-
-
-def to_pandas(relation) -> pd.DataFrame:
-    """A DuckDB relation to pandas through Arrow (DuckDB 1.x and 2.x spell it differently)."""
-    to_arrow = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
-    return to_arrow().to_pandas()
 
 
 def eligible_frame(features_relation, eligibility: str, config: ClusteringConfig

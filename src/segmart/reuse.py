@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from segmart.relations import to_arrow
+
 COLUMN = "inputs_fingerprint"
 #: libraries whose version can change a fitted model's output
 LIBRARIES = ("duckdb", "lightgbm", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy",
@@ -114,9 +116,7 @@ def stored_table(connection, relation: str, current: str):
         return None
     if count == 0 or other:
         return None
-    stored = connection.sql(f"select * from {relation}")
-    to_arrow = getattr(stored, "to_arrow_table", None) or stored.fetch_arrow_table
-    return to_arrow()
+    return to_arrow(connection.sql(f"select * from {relation}"))
 
 
 def with_fingerprint(frame, current: str):

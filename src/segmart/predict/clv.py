@@ -26,6 +26,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from segmart.relations import to_pandas
+
 FITTED = "fitted"
 SKIPPED = "skipped"
 DEFAULT_MIN_REPEAT_BUYERS = 100
@@ -487,11 +489,6 @@ def value_deciles(values) -> np.ndarray:
 
 # --- the marts ----------------------------------------------------------------------------
 
-
-def to_pandas(relation) -> pd.DataFrame:
-    """A DuckDB relation to pandas through Arrow (DuckDB 1.x and 2.x spell it differently)."""
-    to_arrow = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
-    return to_arrow().to_pandas()
 
 
 def features_frame(features_relation) -> pd.DataFrame:

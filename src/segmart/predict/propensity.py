@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from segmart.relations import to_pandas
+
 TARGETS = ("purchase", "churn")
 
 #: user_features columns the models read; all exist at every snapshot (same SQL).
@@ -529,8 +531,7 @@ def read_columns(relation, config: PropensityConfig, extra: Sequence[str]) -> pd
     wanted = ["user_id", "as_of", "last_activity_at", *extra, *config.features]
     wanted = list(dict.fromkeys(c for c in wanted if c in relation.columns))
     projected = relation.project(", ".join(wanted))
-    to_arrow = getattr(projected, "to_arrow_table", None) or projected.fetch_arrow_table
-    return to_arrow().to_pandas()
+    return to_pandas(projected)
 
 
 def read_as_of(relation):
