@@ -86,10 +86,11 @@ demo-real: setup segments  ## real data: UCI Online Retail (../shared/data) thro
 	$(BIN)/python -m segmart.summary --db $(REAL_DB)
 
 # the scheduled production build: unit tests check logic, which `make test` covers, so they
-# are left out here (as dbt advises); every data test runs
-build: setup segments  ## dbt build (no unit tests) on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish
+# are left out here (as dbt advises). segmart.build skips it when nothing changed since the
+# last completed build (FORCE=1 builds anyway)
+build: setup segments  ## dbt build (no unit tests) on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish; skipped when nothing changed
 	@mkdir -p $(dir $(SEGMART_DB))
-	$(BIN)/dbt build --exclude-resource-type unit_test $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") \
+	$(BIN)/python -m segmart.build $(if $(FORCE),--force) --exclude-resource-type unit_test $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") \
 		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
 	$(BIN)/python -m segmart.publish --db $(SEGMART_DB) --to $(SEGMART_SERVING)
 

@@ -9,13 +9,15 @@
 
 For each size it generates demo data (about 42 events per person over 120 days), holds the
 last day back, runs a full build (`--full-refresh`), lands the held-back day and builds
-again, then builds once more with nothing new landed (the cost of any build at that size:
-the floor under the one-more-day figure), and again with every data test on every stored row
-(`segmart_test_scope: full`), to show what scoping the tests to the load saves. All are the
-production build that `make build` runs: `dbt build` with as_of left at `latest` and without
-unit tests (they check logic, which `make test` covers; dbt advises leaving them out of
-scheduled runs). Each phase prints wall time, peak memory of the dbt process, events per
-second, the data tests' time and the slowest models (from run_results.json). Before the full
+again, then builds once more with nothing new landed (segmart.build skips it), once more
+with `--force` (what dbt itself costs with nothing new), and again with every data test on
+every stored row (`segmart_test_scope: full`), to show what scoping the tests to the load
+saves. All are the production build that `make build` runs: `python -m segmart.build`, that
+is `dbt build` with as_of left at `latest` and without unit tests (they check logic, which
+`make test` covers; dbt advises leaving them out of scheduled runs), skipped when nothing
+changed since the last completed build. Each phase prints wall time, peak memory of the
+dbt process, events per second, the data tests' time and the slowest models (from
+run_results.json). Before the full
 build, `bench/floor.py` computes the ten rule segments from the same landing files in one
 hand-written DuckDB statement (the physical floor); every phase is also given as a multiple
 of it. The figures are also written to bench/results.md. Asserts nothing: the machines are
@@ -37,13 +39,12 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).parent / "dbt"
 FLOOR = ROOT / "bench" / "floor.py"
 EVENTS_PER_PERSON = 42
 END = datetime(2025, 1, 1)
 TABLES_WITH_TIME = {"events": "occurred_at", "orders": "ordered_at"}
-# what `make build` runs on a schedule (as_of = latest)
-PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# what `make build` runs on a schedule (as_of = latest): segmart.build's arguments
+PRODUCTION_BUILD = ["-m", "segmart.build", "--exclude-resource-type", "unit_test"]
 # where --profile keeps each phase's run_results.json (every node's time), or None
 PROFILE_DIR: Path | None = None
 
@@ -122,9 +123,11 @@ def run_floor(raw: Path, work: Path, events: int) -> dict:
 
 def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
               events: int) -> dict:
-    print(f"  {name}: dbt {' '.join(args)}", flush=True)
+    print(f"  {name}: python {' '.join(args)}", flush=True)
+    run_results = work / "target" / "run_results.json"
+    run_results.unlink(missing_ok=True)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(DBT), *args],
+    done = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, *args],
                           env=_env(raw, db, work), capture_output=True, text=True, cwd=ROOT,
                           check=False)
     wall = time.perf_counter() - started
@@ -132,7 +135,13 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
     if figures["rc"] != 0:
         log = (work / "logs" / "dbt.log")
         sys.exit(f"bench: dbt failed in phase {name}; see {log}")
-    results = json.loads((work / "target" / "run_results.json").read_text())
+    if not run_results.exists():
+        # segmart.build skipped dbt: it printed why
+        print("    " + done.stdout.strip().splitlines()[0], flush=True)
+        return {"phase": name, "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
+                "events_per_s": events / wall, "slowest": [], "tests_s": None,
+                "skipped": True}
+    results = json.loads(run_results.read_text())
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
         shutil.copy(work / "target" / "run_results.json",
@@ -161,11 +170,14 @@ def bench(events: int, work: Path, full_only: bool = False,
         land(later, raw)
         phases.append(run_phase("one more day", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 held["events"]))
-        # the same build again with nothing landed: what any build costs at this size (dbt's
-        # start, every model and test, the marts that move with as_of), new data or not
-        before = kept_fingerprints(db)
+        # the same build again with nothing landed: segmart.build finds nothing changed
         phases.append(run_phase("nothing new", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 0))
+        # and forced through dbt: what dbt costs at this size with nothing new (its start,
+        # every model and test), the floor under the one-more-day figure
+        before = kept_fingerprints(db)
+        phases.append(run_phase("nothing new, forced", [*PRODUCTION_BUILD, "--force",
+                                                        *dbt_args], raw, db, work, 0))
         # a kept model (segmart.reuse) that computed again saw inputs that differ from the
         # previous build's although nothing landed: a nondeterministic input
         after = kept_fingerprints(db)
@@ -176,7 +188,7 @@ def bench(events: int, work: Path, full_only: bool = False,
                                 [*PRODUCTION_BUILD, *dbt_args, "--vars",
                                  "{segmart_test_scope: full}"], raw, db, work, 0))
     in_phase = {"floor": counted, "full build": counted, "one more day": held["events"],
-                "nothing new": 0, "nothing new, full tests": 0}
+                "nothing new": 0, "nothing new, forced": 0, "nothing new, full tests": 0}
     for phase in phases:
         phase["events"] = in_phase[phase["phase"]]
         phase["size"] = events
@@ -305,8 +317,9 @@ def write_results(path: Path, rows: list[dict], earlier: str = "") -> None:
         f"## {datetime.now():%Y-%m-%d}, at {commit}\n\n"
         f"`bench/bench_build.py`, {os.cpu_count()} cores, "
         f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '8GB')}. "
-        "A phase is the production build (`dbt build --exclude-resource-type unit_test`, "
-        "as_of latest); its wall time includes dbt's start (a full parse of the project, about "
+        "A phase is the production build (`python -m segmart.build --exclude-resource-type "
+        "unit_test`: `dbt build`, as_of latest, skipped when nothing changed; `forced` with "
+        "`--force`); its wall time includes dbt's start (a full parse of the project, about "
         "8 s, in a size's first build; a partial parse after) and every data test (those of "
         "the event tables on the newest load, except in the full build). `floor` is "
         "`bench/floor.py` on the full build's files (the ten rule segments in one DuckDB "
