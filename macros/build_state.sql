@@ -6,7 +6,7 @@
 
 {% macro forget_build_state() -%}
     {%- if execute and adapter.type() == 'duckdb'
-            and flags.WHICH in ('build', 'run', 'test', 'seed', 'snapshot') -%}
+            and flags.WHICH in ('build', 'run', 'test', 'seed', 'snapshot', 'clone') -%}
         {%- do run_query("drop table if exists " ~ build_state_relation()) -%}
     {%- endif -%}
     select 1
@@ -52,7 +52,7 @@
                     '{{ invocation_id }}' as invocation_id,
                     case
                         when (select files from rejected_files) > 0 then {{ build_started_at() }}
-                        else {{ dbt.dateadd('hour', -tolerance,
+                        else {{ dbt.dateadd('hour', '-(' ~ tolerance ~ ')',
                             '(select min(first_due_row_at) from future_rows)') }}
                     end as due_at,
                     cast(null as varchar) as inputs

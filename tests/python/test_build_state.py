@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,12 +80,49 @@ def test_the_project_digest_follows_models_yaml_profile_and_segmart_source(tmp_p
         assert build.project_digest(project, project) != before, path
 
 
-def test_settings_are_the_segmart_variables_digested_never_stored():
-    salted = build.settings_digest({"SEGMART_PII_SALT": "s3cret", "HOME": "/root"})
-    assert build.settings_digest({"SEGMART_PII_SALT": "s3cret", "HOME": "/tmp"}) == salted
-    assert build.settings_digest({"SEGMART_PII_SALT": "other", "HOME": "/root"}) != salted
-    assert "s3cret" not in json.dumps(build.inputs(PROJECT_ROOT, {"SEGMART_PII_SALT": "s3cret"},
-                                                   ["--select", "x"]))
+def test_the_environment_is_every_segmart_and_dbt_variable():
+    salted = build.environment_digest({"SEGMART_PII_SALT": "s3cret", "HOME": "/root"})
+    assert build.environment_digest({"SEGMART_PII_SALT": "s3cret", "HOME": "/tmp"}) == salted
+    assert build.environment_digest({"SEGMART_PII_SALT": "other", "HOME": "/root"}) != salted
+    # dbt reads options from DBT_* (DBT_EMPTY builds empty models)
+    assert build.environment_digest({"SEGMART_PII_SALT": "s3cret", "DBT_EMPTY": "1"}) != salted
+
+
+def test_landed_files_follow_linked_folders_and_the_path_as_dbt_reads_it(tmp_path):
+    elsewhere = tmp_path / "mounted" / "events"
+    _touch(elsewhere / "day-1.parquet", "one")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "events").symlink_to(elsewhere, target_is_directory=True)
+    assert [row.split("\t")[0] for row in build.landed_files(raw)] == ["events/day-1.parquet"]
+    assert build.landing_root(tmp_path, {"SEGMART_RAW_DIR": " raw \n"}) == raw
+    assert build.landing_root(tmp_path, {}) == tmp_path / "data" / "raw"
+
+
+@pytest.mark.parametrize(("args", "environ", "elsewhere"), [
+    ([], {}, None),
+    (["--select", "x", "--vars", "{a: 1}"], {"SEGMART_TARGET": "dev"}, None),
+    ([], {"SEGMART_TARGET": "spark"}, "target 'spark'"),
+    (["--target", "spark"], {}, "target 'spark'"),
+    (["-t", "lint"], {}, "target 'lint'"),
+    (["--target=spark"], {}, "target 'spark'"),
+    ([], {"DBT_TARGET": "spark"}, "target 'spark'"),
+    (["-t", "dev"], {"SEGMART_TARGET": "spark"}, None),
+    (["--project-dir", "/elsewhere"], {}, "--project-dir given"),
+    (["--profiles-dir=/elsewhere"], {}, "--profiles-dir given"),
+    (["--profile", "other"], {}, "--profile given"),
+    ([], {"DBT_PROJECT_DIR": "/elsewhere"}, "DBT_PROJECT_DIR set"),
+])
+def test_only_this_projects_own_duckdb_target_is_ever_skipped(args, environ, elsewhere):
+    assert build.where_it_builds(args, environ) == elsewhere
+
+
+@pytest.mark.parametrize(("args", "environ", "full"), [
+    ([], {}, False), (["--full-refresh"], {}, True), (["-f"], {}, True),
+    ([], {"DBT_FULL_REFRESH": "True"}, True), ([], {"DBT_FULL_REFRESH": "0"}, False),
+])
+def test_a_full_refresh_is_seen_in_any_spelling(args, environ, full):
+    assert build.is_full_refresh(args, environ) is full
 
 
 # --- build or skip --------------------------------------------------------------------------
@@ -115,24 +153,34 @@ def test_a_due_time_that_has_come_builds():
     (None, {}, "no completed build"),
     (build.State(built_at=NOW, due_at=None, inputs=None), {}, "no completed build"),
     (_state(), {"force": True}, "--force"),
-    (_state(), {"full_refresh": True}, "--full-refresh"),
-    (_state(), {"target": "spark"}, "only the DuckDB target"),
+    (_state(), {"full_refresh": True}, "a full refresh"),
+    (_state(), {"elsewhere": "target 'spark'"}, "target 'spark': only this project's own"),
 ])
 def test_no_record_force_full_refresh_and_other_targets_always_build(state, kwargs, reason):
     decision = build.decide(state, _inputs(), NOW, **kwargs)
     assert decision.build and reason in decision.reason
 
 
-def test_a_missing_or_locked_warehouse_reads_as_no_state(tmp_path):
+def test_a_missing_warehouse_has_no_state_and_a_held_one_cannot_be_read(tmp_path):
     assert build.read_state(tmp_path / "none.duckdb") is None
     db = tmp_path / "held.duckdb"
-    holder = duckdb.connect(str(db))
-    holder.execute("create table main.segmart_build_state as select 1 as x")
+    with duckdb.connect(str(db)) as con:
+        con.execute("create table main.segmart_build_state as select "
+                    "timestamp '2026-01-01' as built_at, null::timestamp as due_at, "
+                    "'{}' as inputs, 'x' as invocation_id")
+    assert build.read_state(db) == build.State(datetime(2026, 1, 1), None, {})
+    # another process writing (a build, a BI tool opened read-write) holds the file's lock
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE, text=True)
     try:
-        # a writer holds the file: DuckDB refuses a second, read-only connection to it
-        assert build.read_state(db) is None
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(duckdb.Error):
+            build.read_state(db)
     finally:
-        holder.close()
+        holder.kill()
+        holder.wait()
 
 
 # --- against a built warehouse ----------------------------------------------------------------
@@ -165,6 +213,8 @@ def test_a_second_build_with_nothing_new_is_skipped_until_dbt_runs_again(built, 
     assert "segmart: dbt build (" in first.stdout and "Completed successfully" in first.stdout
     state = build.read_state(db)
     assert state is not None and set(state.inputs) == set(build.PARTS)
+    # digests only: no setting's value (the salt among them) is stored
+    assert all(re.fullmatch("[0-9a-f]{64}", digest) for digest in state.inputs.values())
     # the demo plants an event dated 2125: due a tolerance (24 h) before it
     assert state.due_at == datetime(2124, 12, 31)
 
@@ -181,12 +231,20 @@ def test_a_second_build_with_nothing_new_is_skipped_until_dbt_runs_again(built, 
     assert other.returncode == 0, other.stdout[-4000:]
     assert "changed since the build of" in other.stdout and "dbt arguments" in other.stdout
 
-    # a new landed file, seen without opening it
-    shutil.copy(next((raw / "events").glob("*.parquet")), raw / "events" / "zz-copy.parquet")
+    # a new landed file, seen without opening it; this one is broken, so it is rejected, and
+    # a rejected file is checked again by every build: the state is due at once
+    (raw / "events" / "zz-broken.parquet").write_bytes(b"not parquet")
     now = build.read_state(db).built_at
     decision = build.decide(build.read_state(db),
                             build.inputs(PROJECT_ROOT, _env(raw, db, tmp_path), args), now)
     assert decision.build and decision.reason.endswith(": landing files")
+    rejected = _segmart_build(args, raw, db, tmp_path)
+    assert rejected.returncode == 0, rejected.stdout[-4000:]
+    state = build.read_state(db)
+    assert state.due_at == state.built_at
+    again = _segmart_build(args, raw, db, tmp_path)
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert "segmart: dbt build (due since" in again.stdout
 
 
 @pytest.mark.e2e
@@ -201,12 +259,13 @@ def test_a_failed_build_records_no_state_and_any_dbt_run_forgets_it(built, tmp_p
         assert build.read_state(db).inputs is not None
 
     build_once()
-    # a model that fails when it runs, after the hooks started
-    failed = _segmart_build(["--select", "base_shop__order_lines", "--vars",
-                             "{segmart_future_tolerance_hours: 'x'}"], built.raw_dir, db,
+    # a failed test, with a tolerance the on-run-end hook reads without error: the model's
+    # unit test expects the default tolerance of 24 hours
+    failed = _segmart_build(["--select", "base_tracking__events", "--vars",
+                             "{segmart_future_tolerance_hours: 1000000}"], built.raw_dir, db,
                             tmp_path)
     assert failed.returncode != 0
-    assert "ERROR=1" in failed.stdout
+    assert "FAIL" in failed.stdout and "on-run-end" in failed.stdout
     assert build.read_state(db) is None
 
     # dbt by hand (here one test) may change the warehouse: the next build is a real one
