@@ -234,7 +234,7 @@ def decide(state: State | None, current: dict[str, str], now: datetime, *,
     until = ("" if state.due_at is None
              else f"; nothing is due before {state.due_at:%Y-%m-%d %H:%M:%S} UTC")
     return Decision(False, f"nothing new since the build of {state.built_at:%Y-%m-%d %H:%M:%S}"
-                           f" UTC (no landed file, project file, software, setting or argument "
+                           f" UTC (no landed file, project file, package, variable or argument "
                            f"changed{until}); the warehouse is current")
 
 
