@@ -542,7 +542,8 @@ def select_model(prepared: Prepared, config: ClusteringConfig) -> Selection:
         records.extend(stage_records)
     candidates = pd.DataFrame(records)
     candidates["algorithm"] = config.algorithm
-    candidates["warning"] = prepared.warning
+    # typed, so a warning that is null in every row is stored as text, not DuckDB's NULL type
+    candidates["warning"] = pd.Series(prepared.warning, index=candidates.index, dtype="string")
     return Selection(candidates, chosen)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -244,6 +245,13 @@ def test_a_constant_feature_is_left_out_with_a_warning():
     selection = select_model(prepared, config())
     assert set(selection.candidates["warning"]) == {
         "constant over the eligible persons, left out of the clustering: f1"}
+
+
+def test_no_dropped_feature_stores_a_null_warning_as_text():
+    frame, _ = blobs(n=300, centers=3)
+    candidates = select_model(prepare(frame, config()), config()).candidates
+    assert candidates["warning"].isna().all()
+    assert duckdb.sql("select warning from candidates").types == ["VARCHAR"]
 
 
 def test_fewer_than_two_varying_features_is_an_error():
