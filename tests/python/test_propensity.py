@@ -94,13 +94,17 @@ def test_top_drivers_are_the_largest_signed_contributions():
     assert drivers[1] == {"feature": "d", "value": 4.0, "contribution": 1.0}
 
 
-def test_scores_and_drivers_from_distinct_rows_equal_a_direct_computation():
+@pytest.mark.parametrize("max_patterns", [1, 1 << 15])
+def test_scores_and_drivers_from_distinct_rows_equal_a_direct_computation(max_patterns):
+    """One tree per group (max_patterns 1) or the default grouping: the same SHAP values as
+    LightGBM's own over every row."""
     snapshots = synthetic_snapshots(3000)
     snapshots.loc[snapshots.index[::5], "count_orders_90d"] = np.nan
     config = PropensityConfig()
     model = fit(snapshots, (snapshots["count_orders_after"] > 0).to_numpy(int), config)
     x = matrix(snapshots, config.features)
-    p, contributions = model.explain(x)
+    p, contributions = model.explain(x, max_patterns=max_patterns)
+    assert contributions.shape == (len(x), len(config.features) + 1)
     np.testing.assert_allclose(p, model.predict(x))
     np.testing.assert_allclose(contributions, model.contributions(x), atol=1e-12)
     # local accuracy: the contributions add up to the trees' raw score

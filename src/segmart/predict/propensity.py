@@ -190,7 +190,7 @@ class Fitted:
         """Per-feature SHAP values in raw log-odds; the last column is the expected value."""
         return np.asarray(self.booster.predict(x, pred_contrib=True, num_threads=self.threads))
 
-    def explain(self, x: np.ndarray, max_patterns: int = 1 << 18
+    def explain(self, x: np.ndarray, max_patterns: int = 1 << 15
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated p and the exact SHAP values of every row (last column: the expected
         value).
@@ -202,17 +202,22 @@ class Fitted:
         values to every row with that pattern. The ensemble's values are the sum over the
         groups, as TreeSHAP's are over trees.
         """
-        total = np.zeros((len(x), len(self.features) + 1))
         if len(x) == 0:
-            return np.empty(0), total
+            return np.empty(0), np.zeros((0, len(self.features) + 1))
+        # feature-major, so adding a group's values to one feature is one contiguous row
+        total = np.zeros((len(self.features) + 1, len(x)))
         splits = self.booster.trees_to_dataframe()
         splits = splits[splits["split_feature"].notna()]
         column_of = {name: j for j, name in enumerate(self.booster.feature_name())}
-        by_tree = {tree: rows for tree, rows in splits.groupby("tree_index")}
+        positions = self._threshold_positions(x, splits, column_of)
+        by_tree: dict[int, list] = {}
+        thresholds = splits.groupby(["tree_index", "split_feature"])["threshold"].unique()
+        for (tree, name), values in thresholds.items():
+            by_tree.setdefault(tree, []).append((name, np.asarray(values, dtype=float)))
         group_start, group_key, group_space = 0, np.zeros(len(x), np.int64), 1
         for tree in range(self.count_trees + 1):
             if tree < self.count_trees:
-                code, space = self._tree_pattern(x, by_tree.get(tree), column_of)
+                code, space = self._tree_pattern(len(x), by_tree.get(tree), positions)
                 if group_space * space <= max_patterns:
                     group_key = group_key * space + code
                     group_space *= space
@@ -220,38 +225,60 @@ class Fitted:
             self._add_group(x, total, group_start, tree - group_start, group_key, group_space)
             if tree < self.count_trees:
                 group_start, group_key, group_space = tree, code.astype(np.int64), space
-        return self.predict(x), total
+        return self.predict(x), np.ascontiguousarray(total.T)
 
     @staticmethod
-    def _tree_pattern(x, splits, column_of) -> tuple[np.ndarray, int]:
-        """Each row's side pattern at one tree's splits, numbered densely from 0."""
-        if splits is None:
-            return np.zeros(len(x), np.int64), 1
-        pattern = np.zeros(len(x), np.int64)
-        space = 1
+    def _threshold_positions(x, splits, column_of) -> dict:
+        """Per split feature: every threshold any tree splits it at (sorted), and each row's
+        count of those below its value, or one past the last count when it is null. One
+        search per feature, not one per tree and feature."""
+        positions = {}
         for name, rows in splits.groupby("split_feature"):
             thresholds = np.unique(rows["threshold"].to_numpy(dtype=float))
             column = x[:, column_of[name]]
-            side = np.searchsorted(thresholds, column, side="left") + 1
-            side[np.isnan(column)] = 0
-            pattern = pattern * (len(thresholds) + 2) + side
-            space *= len(thresholds) + 2
+            below = np.searchsorted(thresholds, column, side="left")
+            below[np.isnan(column)] = len(thresholds) + 1
+            positions[name] = (thresholds, below)
+        return positions
+
+    @staticmethod
+    def _tree_pattern(count_rows: int, splits: list | None, positions
+                      ) -> tuple[np.ndarray, int]:
+        """Each row's side pattern at one tree's splits, numbered densely from 0. A row's side
+        at a feature is 1 + the tree's thresholds below its value (0 when null), read off
+        its count among all the feature's thresholds: the tree's are a subset of those."""
+        if splits is None:
+            return np.zeros(count_rows, np.int64), 1
+        pattern = np.zeros(count_rows, np.int64)
+        space = 1
+        for name, thresholds in splits:
+            every, below = positions[name]
+            own = np.isin(every, thresholds)
+            side = np.concatenate(([1], 1 + np.cumsum(own), [0]))[below]
+            pattern = pattern * (int(own.sum()) + 2) + side
+            space *= int(own.sum()) + 2
         present = np.flatnonzero(np.bincount(pattern, minlength=space))
         dense = np.zeros(space, np.int64)
         dense[present] = np.arange(len(present))
         return dense[pattern], len(present)
 
     def _add_group(self, x, total, start, count, key, space) -> None:
+        """Adds one group's SHAP values to total (features x rows), feature by feature, and
+        only for the features with a non-zero value: the others are not split on in these
+        trees, and adding zeros changes nothing."""
         if count == 0:
             return
         first = np.full(space, -1, np.int64)
         first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
         present = np.flatnonzero(first >= 0)
-        values = np.zeros((space, total.shape[1]))
-        values[present] = self.booster.predict(
+        index = np.zeros(space, np.int64)
+        index[present] = np.arange(len(present))
+        values = np.asarray(self.booster.predict(
             x[first[present]], start_iteration=start, num_iteration=count, pred_contrib=True,
-            num_threads=self.threads)
-        total += values[key]
+            num_threads=self.threads)).T.copy()
+        of_row = index[key]
+        for feature in np.flatnonzero(np.any(values != 0, axis=1)):
+            total[feature] += values[feature][of_row]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
