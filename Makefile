@@ -88,7 +88,7 @@ demo-real: setup segments  ## real data: UCI Online Retail (../shared/data) thro
 # the scheduled production build: unit tests check logic, which `make test` covers, so they
 # are left out here (as dbt advises). segmart.build skips it when nothing changed since the
 # last completed build (FORCE=1 builds anyway)
-build: setup segments  ## dbt build (no unit tests) on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed), then publish; skipped when nothing changed
+build: setup segments  ## dbt build (no unit tests) on whatever is in $SEGMART_RAW_DIR (as_of=latest unless AS_OF is passed; dbt is skipped when nothing changed, FORCE=1 builds anyway), then publish
 	@mkdir -p $(dir $(SEGMART_DB))
 	$(BIN)/python -m segmart.build $(if $(filter 1 true yes,$(FORCE)),--force) --exclude-resource-type unit_test $(if $(filter command line,$(origin AS_OF)),--vars "{as_of: '$(AS_OF)'}") \
 		|| { echo "segmart: dbt build failed: the failing model or test and its error are listed above (full log: logs/dbt.log); fix it and rerun"; exit 1; }
