@@ -3,7 +3,7 @@
 {% macro email_hash(expression) -%}
     {%- set email = 'lower(trim(cast(' ~ expression ~ ' as string)))' -%}
     case
-        when {{ matches_regex(email, '^[^@ ]+@[^@ ]+$') }}
+        when {{ is_usable_email(expression) }}
             {%- for pattern in var('segmart_identity_blocked_emails') %}
                 and {{ email }} not like '{{ pattern }}'
             {%- endfor %}
@@ -14,13 +14,36 @@
 {#- Events carry no country to read a national number by, hence the international form
     only; '+' and the digits is the E.164 text the CRM's phones are hashed in. -#}
 {% macro phone_hash(expression) -%}
-    {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
-    {%- set digits = "regexp_replace(" ~ text ~ ", '[^0-9]', ''" ~ (", 'g'" if target.type == 'duckdb' else '') ~ ")" -%}
-    {%- set e164 = "'+' || case when " ~ text ~ " like '00%' then substr(" ~ digits ~ ", 3) else " ~ digits ~ " end" -%}
+    {%- set e164 = event_phone_e164(expression) -%}
     case
-        when ({{ text }} like '+%' or {{ text }} like '00%')
-            and {{ matches_regex(e164, '^[+][1-9][0-9]{6,14}$') }}
+        when {{ is_usable_event_phone(expression) }}
             and ({{ e164 }}) not in ('{{ var("segmart_identity_blocked_phones") | join("', '") }}')
             then {{ hash_pii(e164) }}
     end
+{%- endmacro %}
+
+{#- The shape tests apart from the hashes, so that base_tracking__events can flag a value that
+    was sent but cannot be used (data_quality counts them) by the same rule. -#}
+{% macro is_usable_email(expression) -%}
+    {{ matches_regex('lower(trim(cast(' ~ expression ~ ' as string)))', '^[^@ ]+@[^@ ]+$') }}
+{%- endmacro %}
+
+{% macro event_phone_e164(expression) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
+    {%- set digits = "regexp_replace(" ~ text ~ ", '[^0-9]', ''" ~ (", 'g'" if target.type == 'duckdb' else '') ~ ")" -%}
+    '+' || case when {{ text }} like '00%' then substr({{ digits }}, 3) else {{ digits }} end
+{%- endmacro %}
+
+{% macro is_usable_event_phone(expression) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
+    ({{ text }} like '+%' or {{ text }} like '00%')
+    and {{ matches_regex(event_phone_e164(expression), '^[+][1-9][0-9]{6,14}$') }}
+{%- endmacro %}
+
+{#- True when the value was sent (not null, not blank) and fails its shape test. -#}
+{% macro is_unusable_contact(expression, usable) -%}
+    coalesce(
+        nullif(trim(cast({{ expression }} as string)), '') is not null and not ({{ usable }}),
+        false
+    )
 {%- endmacro %}

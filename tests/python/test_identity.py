@@ -70,7 +70,18 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[st
     logged_in["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=2)
     logged_in["email"] = ["Fresh.Reader@Example.NET", f"{clicker}@example.com"]
     logged_in["phone"] = None
-    pd.concat([carried, logged_in]).to_parquet(raw / "events" / "zz-identity-test.parquet")
+    # logged-out events whose values cannot be hashed: kept, counted in data_quality; a
+    # placeholder e-mail is ignored, not invalid
+    unusable = events.iloc[:4].copy()
+    unusable["event_id"] = ["bad-email", "bad-phone", "bad-both", "placeholder-email"]
+    unusable["anonymous_id"] = ["d-bad-email", "d-bad-phone", "d-bad-both", "d-placeholder"]
+    unusable["user_id"] = None
+    unusable["event_type"] = "page_view"
+    unusable["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=3)
+    unusable["email"] = ["reader.example.com", None, "two@@example.com", "noreply@shop.test"]
+    unusable["phone"] = [None, "07700 900123", "+44 12", "  "]
+    pd.concat([carried, logged_in, unusable]).to_parquet(
+        raw / "events" / "zz-identity-test.parquet")
     # seven records chained by shared e-mails and phones, each value on two of them: one
     # component of seven, over the limit of five CRM records per person
     chain = customers[customers["user_id"].isin(originals)].iloc[:7].copy()
@@ -187,6 +198,28 @@ def test_an_identifier_on_a_logged_out_event_names_its_person(identities):
     matched = dict(build.query("select anonymous_id, matched_by from intermediate.int_identity_map"
                                " where anonymous_id in ('d-newsletter', 'd-checkout')"))
     assert matched == {"d-newsletter": "email", "d-checkout": "phone"}
+
+
+def test_an_unusable_identifier_on_an_event_is_counted_not_dropped_silently(identities):
+    """The events are staged with no hash; data_quality counts each unusable value once, on
+    the event's date, and neither a placeholder nor a blank value."""
+    build, *_ = identities
+    staged = build.frame("""
+        select event_id, email_sha256, phone_sha256, has_invalid_email, has_invalid_phone
+        from staging.stg_tracking__events
+        where event_id in ('bad-email', 'bad-phone', 'bad-both', 'placeholder-email')
+        order by event_id""").set_index("event_id")
+    assert list(staged.index) == ["bad-both", "bad-email", "bad-phone", "placeholder-email"]
+    assert staged[["email_sha256", "phone_sha256"]].isna().all().all()
+    assert staged["has_invalid_email"].to_dict() == {
+        "bad-both": True, "bad-email": True, "bad-phone": False, "placeholder-email": False}
+    assert staged["has_invalid_phone"].to_dict() == {
+        "bad-both": True, "bad-email": False, "bad-phone": True, "placeholder-email": False}
+    counted = dict(build.query("""
+        select detail, sum(observed) from marts.data_quality
+        where check_name = 'invalid_contact_values' and source_table = 'events'
+        group by detail"""))
+    assert counted == {"invalid_email": 2, "invalid_phone": 2}
 
 
 def test_erasing_one_record_erases_the_whole_person(identities):

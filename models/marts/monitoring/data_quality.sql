@@ -1,5 +1,6 @@
 {#- One row per check, date and detail: rejected rows by landing table, reason and date;
-    customers kept with an unknown time zone or an unusable contact value; landed files not
+    customers kept with an unknown time zone or an unusable contact value, events with an
+    e-mail or phone that could not be hashed; landed files not
     read (rejected_files); per date, purchase events against the orders the shop received;
     clustering features that do not vary; customer-value models skipped or strained. Flagged rows surface as warnings through the tests in _monitoring__models.yml. -#}
 {%- set rejected_models = [
@@ -173,39 +174,60 @@ invalid_contact_values as (
 
     -- customers kept with a value a destination cannot use (issue 22): an e-mail without
     -- '@', a consent value that is not one, a phone phonenumbers cannot make E.164 (DuckDB
-    -- only: a Python model). The export leaves them out where the value is needed.
+    -- only: a Python model). The export leaves them out where the value is needed. Events
+    -- kept with an e-mail or phone that could not be hashed, so links nothing.
     select
         'invalid_contact_values' as check_name,
-        'customers' as source_table,
+        flagged.source_table,
         flagged.detail,
-        cast(flagged.signup_at as date) as observed_date,
+        cast(flagged.observed_at as date) as observed_date,
         cast(count(*) as double) as observed,
         cast(null as double) as expected,
         true as is_flagged
     from (
         select
+            'customers' as source_table,
             'invalid_email' as detail,
-            signup_at
+            signup_at as observed_at
         from {{ ref('pii_customers') }}
         where has_invalid_email
         union all
         select
+            'customers' as source_table,
             'unknown_consent_value' as detail,
-            signup_at
+            signup_at as observed_at
         from {{ ref('pii_customers') }}
         where has_unknown_consent_value
         {%- if target.type == 'duckdb' %}
             union all
             select
+                'customers' as source_table,
                 'invalid_phone' as detail,
-                contacts.signup_at
+                contacts.signup_at as observed_at
             from {{ ref('pii_phone_numbers') }} as phones
             inner join {{ ref('pii_customers') }} as contacts
                 on phones.user_id = contacts.user_id
             where phones.has_invalid_phone
         {%- endif %}
+        union all
+        -- an event with both is counted once for each value
+        select
+            'events' as source_table,
+            details.detail,
+            events.occurred_at as observed_at
+        from (
+            select
+                occurred_at,
+                has_invalid_email,
+                has_invalid_phone
+            from {{ ref('stg_tracking__events') }}
+            where has_invalid_email or has_invalid_phone
+        ) as events
+        inner join (values ('invalid_email'), ('invalid_phone')) as details (detail)
+            on (details.detail = 'invalid_email' and events.has_invalid_email)
+                or (details.detail = 'invalid_phone' and events.has_invalid_phone)
     ) as flagged
-    group by flagged.detail, cast(flagged.signup_at as date)
+    group by flagged.source_table, flagged.detail, cast(flagged.observed_at as date)
 
 ),
 

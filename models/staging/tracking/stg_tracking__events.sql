@@ -118,6 +118,8 @@ final as (
         loaded_at,
         email_sha256,
         phone_sha256,
+        has_invalid_email,
+        has_invalid_phone,
         source_file,
         -- the build that chose this copy, not the one that read its file: a copy chosen
         -- again (its file sorts first, or the chosen copy's person was erased) counts as

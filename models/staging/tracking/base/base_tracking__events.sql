@@ -72,6 +72,11 @@ typed as (
         -- an e-mail or phone on the event (a newsletter click, a checkout) only as a hash
         {{ email_hash('source.email') }} as email_sha256,
         {{ phone_hash('source.phone') }} as phone_sha256,
+        -- one that was sent but cannot be used is flagged, so data_quality can count it
+        {{ is_unusable_contact('source.email', is_usable_email('source.email')) }}
+            as has_invalid_email,
+        {{ is_unusable_contact('source.phone', is_usable_event_phone('source.phone')) }}
+            as has_invalid_phone,
         cast(source.filename as string) as source_file
     from source
 
@@ -142,6 +147,8 @@ final as (
         loaded_at,
         email_sha256,
         phone_sha256,
+        has_invalid_email,
+        has_invalid_phone,
         source_file,
         reject_reason,
         staged_at
