@@ -135,12 +135,12 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
     if figures["rc"] != 0:
         log = (work / "logs" / "dbt.log")
         sys.exit(f"bench: dbt failed in phase {name}; see {log}")
+    measured = {"phase": name, "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
+                "events_per_s": events / wall}
     if not run_results.exists():
         # segmart.build skipped dbt: it printed why
         print("    " + done.stdout.strip().splitlines()[0], flush=True)
-        return {"phase": name, "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
-                "events_per_s": events / wall, "slowest": [], "tests_s": None,
-                "skipped": True}
+        return {**measured, "slowest": [], "tests_s": None, "skipped": True}
     results = json.loads(run_results.read_text())
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
@@ -151,8 +151,7 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
     # data tests' own time (summed over both threads), to see what the test scope saves
     tests_s = sum(r["execution_time"] for r in results["results"]
                   if r["unique_id"].startswith("test."))
-    return {"phase": name, "wall_s": wall, "peak_mb": figures["peak_kb"] / 1024,
-            "events_per_s": events / wall, "slowest": slowest, "tests_s": tests_s}
+    return {**measured, "slowest": slowest, "tests_s": tests_s}
 
 
 def bench(events: int, work: Path, full_only: bool = False,
