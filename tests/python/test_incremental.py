@@ -45,7 +45,7 @@ COMPARED = [
     "intermediate.int_user_product_days_aggregated",
     "marts.user_profiles", "marts.user_features", "marts.product_interest",
     "marts.segment_memberships", "marts.segment_summary", "marts.segment_overlap",
-    "marts.data_quality", "marts.data_quality_row_counts",
+    "marts.data_quality", "marts.data_quality_row_counts", "marts.data_quality_file_row_counts",
     "marts.person_identifiers", "marts.identity_merge_audit",
 ]
 # the clustering needs more persons than this replay has; history models keep every as_of
@@ -55,13 +55,17 @@ BUILD = ["build", "--exclude", "path:models/marts/ml"]
 def _frame(db, table: str) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         frame = con.execute(f"select * from {table}").df()
-    # when a build staged, stitched or sessionized the row: the columns that must differ
-    frame = frame.drop(columns=["staged_at", "stitched_at", "sessionized_at"], errors="ignore")
+    # when a build staged, stitched, sessionized or counted the row: the columns that must differ
+    frame = frame.drop(columns=["staged_at", "stitched_at", "sessionized_at", "counted_at"],
+                       errors="ignore")
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
 def _as_of(ts: pd.Timestamp) -> str:
-    return json.dumps({"as_of": ts.strftime("%Y-%m-%d %H:%M:%S")})
+    # tests scoped to the load, as a scheduled build runs them: with 'full' every build would
+    # count every landed file again (data_quality_file_row_counts), and the replay would not
+    # see the daily path; the full refresh tests every row
+    return json.dumps({"as_of": ts.strftime("%Y-%m-%d %H:%M:%S"), "segmart_test_scope": "load"})
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +211,7 @@ def replay(tmp_path_factory):
     raw, db = work / "raw", work / "incremental.duckdb"
     rejected_during_upload = []
     person_ids: list[dict[str, str]] = []
+    file_counts: list[pd.DataFrame] = []
     for number, load in enumerate(loads, start=1):
         for table, frame in load.items():
             (raw / table).mkdir(parents=True, exist_ok=True)
@@ -221,6 +226,10 @@ def replay(tmp_path_factory):
         result = run_dbt([*BUILD, "--vars", _as_of(AS_OFS[number - 1])], raw, db, work)
         assert result.returncode == 0, result.stdout[-6000:]
         with duckdb.connect(str(db), read_only=True) as con:
+            file_counts.append(con.execute(
+                "select source_table, source_file, counted_at, count_erased_records "
+                "from marts.data_quality_file_row_counts").df())
+        with duckdb.connect(str(db), read_only=True) as con:
             person_ids.append(dict(con.execute(
                 "select user_id, person_id from intermediate.int_identity_persons").fetchall()))
         if number == 2:
@@ -233,7 +242,8 @@ def replay(tmp_path_factory):
     return {"work": work, "raw": raw, "db": db, "full": full, "device": device,
             "erased": erased_user, "rejected_during_upload": rejected_during_upload,
             "moved": (moved["user_id"].iloc[0], moved["timezone"].iloc[0]),
-            "host": host["user_id"].iloc[0], "person_ids": person_ids}
+            "host": host["user_id"].iloc[0], "person_ids": person_ids,
+            "file_counts": file_counts}
 
 
 def test_an_upload_in_progress_is_quarantined_then_staged_once_complete(replay):
@@ -451,3 +461,22 @@ def test_load_scoped_tests_read_the_newest_load_and_full_scope_everything(replay
                     "(select event_id from staging.stg_tracking__events group by event_id "
                     "having count(*) > 1)")
     assert _unique_event_id_status(db, replay["raw"], tmp_path, "load") == "fail"
+
+
+def test_a_daily_build_counts_only_the_event_files_it_has_not_counted(replay):
+    """data_quality_file_row_counts: build 3 counts the event files new to it (its own, the
+    copy that lands with it and the upload finished since build 2) and keeps the counts of
+    the older ones; the small tables are counted every build; build 4, which takes in an
+    erasure request, counts every file again."""
+    counts = replay["file_counts"]
+    built = [frame["counted_at"].max() for frame in counts]
+    third = counts[2]
+    events = third[third["source_table"] == "events"].set_index("source_file")["counted_at"]
+    assert set(events[events == built[2]].index) == {
+        "load-3.parquet", "load-0-resent.parquet", "load-2-upload.parquet"}
+    assert events["load-1.parquet"] == built[0]
+    assert events["load-2.parquet"] == built[1]
+    assert (third.loc[third["source_table"] != "events", "counted_at"] == built[2]).all()
+    fourth = counts[3]
+    assert fourth["count_erased_records"].min() > third["count_erased_records"].max()
+    assert (fourth["counted_at"] == built[3]).all()

@@ -1,16 +1,15 @@
 {#- One row per landing table: raw = staged + duplicate + rejected + erased rows.
-    Raw rows are counted straight from the files, the other three from the models, so a row
-    lost anywhere in staging breaks the equation (tested by assert_row_counts_reconcile).
-    Rows of files rejected whole are not read, so not yet counted (count_rejected_files). -#}
+    Raw and erased rows are the sums of data_quality_file_row_counts (counted in the files),
+    the other three are counted in the models, so a row lost anywhere in staging breaks the
+    equation (tested by assert_row_counts_reconcile). Rows of files rejected whole are not
+    read, so not yet counted (count_rejected_files). -#}
 with
 
 events as (
 
     {{ landing_row_counts(
-        'events', source('tracking', 'events'), 'event_id',
-        ref('base_tracking__events'), ref('stg_tracking__events'),
-        ref('stg_tracking__events_rejected'), columns=['event_id'],
-        identity_columns=['user_id', 'anonymous_id'],
+        'events', 'event_id', ref('stg_tracking__events'),
+        ref('stg_tracking__events_rejected'), ref('base_tracking__events'),
     ) }}
 
 ),
@@ -18,11 +17,9 @@ events as (
 orders as (
 
     {{ landing_row_counts(
-        'orders', source('shop', 'orders'),
-        "order_id || '-' || cast(line_number as string)",
-        ref('base_shop__order_lines'), ref('stg_shop__order_lines'),
-        ref('stg_shop__order_lines_rejected'), columns=['order_id'],
-        identity_columns=['user_id'],
+        'orders', "order_id || '-' || cast(line_number as string)",
+        ref('stg_shop__order_lines'), ref('stg_shop__order_lines_rejected'),
+        ref('base_shop__order_lines'),
     ) }}
 
 ),
@@ -30,10 +27,8 @@ orders as (
 customers as (
 
     {{ landing_row_counts(
-        'customers', source('crm', 'customers'), 'user_id',
-        ref('base_crm__customers'), ref('stg_crm__customers'),
-        ref('stg_crm__customers_rejected'), columns=['user_id'],
-        identity_columns=['user_id'],
+        'customers', 'user_id', ref('stg_crm__customers'), ref('stg_crm__customers_rejected'),
+        ref('base_crm__customers'),
     ) }}
 
 ),
@@ -41,9 +36,8 @@ customers as (
 deletion_requests as (
 
     {{ landing_row_counts(
-        'deletion_requests', source('crm', 'deletion_requests'), 'user_id',
-        ref('base_crm__deletion_requests'), ref('stg_crm__deletion_requests'),
-        ref('stg_crm__deletion_requests_rejected'), columns=['user_id'], optional=true,
+        'deletion_requests', 'user_id', ref('stg_crm__deletion_requests'),
+        ref('stg_crm__deletion_requests_rejected'), ref('base_crm__deletion_requests'),
     ) }}
 
 ),
@@ -51,11 +45,10 @@ deletion_requests as (
 campaign_outcomes as (
 
     {{ landing_row_counts(
-        'campaign_outcomes', source('campaigns', 'campaign_outcomes'),
-        "segment || '|' || user_id",
-        ref('base_campaigns__campaign_outcomes'), ref('stg_campaigns__campaign_outcomes'),
-        ref('stg_campaigns__campaign_outcomes_rejected'), columns=['user_id'],
-        identity_columns=['user_id'], optional=true,
+        'campaign_outcomes', "segment || '|' || user_id",
+        ref('stg_campaigns__campaign_outcomes'),
+        ref('stg_campaigns__campaign_outcomes_rejected'),
+        ref('base_campaigns__campaign_outcomes'),
     ) }}
 
 ),

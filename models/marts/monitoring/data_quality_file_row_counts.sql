@@ -1,0 +1,121 @@
+{#- One row per landed file: raw = valid + rejected + erased rows (landing_file_row_counts).
+    A daily build counts the event files it has not counted and those staged again, and the
+    small tables in full; every file again when the erasure list grew, with
+    segmart_test_scope 'full' and on a full refresh. docs/incremental.md -#}
+{{ config(
+    on_schema_change='fail',
+    post_hook=[
+        "{{ incremental_delete(\"source_table <> 'events' and counted_at < \"
+            ~ build_started_at()) }}",
+    ],
+    **file_batch_table_config(['source_table', 'source_file'])
+) }}
+{%- set erased_records = ref('stg_crm__erased_records') %}
+{%- set event_files = none %}
+{%- if is_incremental() and var('segmart_test_scope') | string | trim | lower != 'full' %}
+    {%- set erasure_list_grew = run_query(
+        "select count(*) from " ~ this ~ " where count_erased_records <> "
+        ~ "(select count(*) from " ~ erased_records ~ ")"
+    ).columns[0].values()[0] > 0 %}
+    {%- if not erasure_list_grew %}
+        {%- set counted = run_query(
+            "select distinct source_file from " ~ this ~ " where source_table = 'events'"
+        ).columns[0].values() | list %}
+        {%- set staged_again = run_query(
+            "select distinct source_file from " ~ ref('base_tracking__events')
+            ~ " where staged_at = " ~ build_started_at()
+        ).columns[0].values() | list %}
+        {%- set event_files = (landing_files('events') | reject('in', counted) | list)
+            + staged_again %}
+        {%- set event_files = event_files | unique | sort %}
+    {%- endif %}
+{%- endif %}
+
+with
+
+events as (
+
+    {{ landing_file_row_counts(
+        'events', source('tracking', 'events'), ref('base_tracking__events'),
+        identity_columns=['user_id', 'anonymous_id'], files=event_files,
+    ) }}
+
+),
+
+orders as (
+
+    {{ landing_file_row_counts(
+        'orders', source('shop', 'orders'), ref('base_shop__order_lines'),
+        identity_columns=['user_id'],
+    ) }}
+
+),
+
+customers as (
+
+    {{ landing_file_row_counts(
+        'customers', source('crm', 'customers'), ref('base_crm__customers'),
+        identity_columns=['user_id'],
+    ) }}
+
+),
+
+deletion_requests as (
+
+    {{ landing_file_row_counts(
+        'deletion_requests', source('crm', 'deletion_requests'),
+        ref('base_crm__deletion_requests'), optional=true,
+    ) }}
+
+),
+
+campaign_outcomes as (
+
+    {{ landing_file_row_counts(
+        'campaign_outcomes', source('campaigns', 'campaign_outcomes'),
+        ref('base_campaigns__campaign_outcomes'), identity_columns=['user_id'],
+        optional=true,
+    ) }}
+
+),
+
+unioned as (
+
+    select * from events
+    union all
+    select * from orders
+    union all
+    select * from customers
+    union all
+    select * from deletion_requests
+    union all
+    select * from campaign_outcomes
+
+),
+
+erasure_list as (
+
+    select count(*) as count_erased_records
+    from {{ erased_records }}
+
+),
+
+final as (
+
+    select
+        unioned.source_table,
+        unioned.source_file,
+        cast(unioned.raw_rows as bigint) as raw_rows,
+        cast(unioned.valid_rows as bigint) as valid_rows,
+        cast(unioned.rejected_rows as bigint) as rejected_rows,
+        cast(unioned.erased_rows as bigint) as erased_rows,
+        unioned.raw_rows = unioned.valid_rows + unioned.rejected_rows + unioned.erased_rows
+            as reconciles,
+        cast(erasure_list.count_erased_records as bigint) as count_erased_records,
+        {{ build_started_at() }} as counted_at
+    from unioned
+    cross join erasure_list
+
+)
+
+select * from final
