@@ -11,16 +11,18 @@
 ) }}
 -- depends_on: {{ ref('stg_crm__erased_records') }}
 
-{#- the valid base rows to choose among; inlined where it is read rather than shared through
-    one CTE, which DuckDB would materialize (every column of every event on a full build) #}
+{#- the valid base rows to choose among. A full build inlines them where they are read
+    rather than sharing one CTE, which DuckDB would materialize (every column of every
+    event); an incremental build shares the few rows of its batch, so that the stored
+    events are scanned and joined to the batch once, not three times #}
 {%- set candidates -%}
+    {%- if is_incremental() %}
+    select * from batch_candidates
+    {%- else %}
     select base.*
     from {{ ref('base_tracking__events') }} as base
-    {%- if is_incremental() %}
-    inner join batch_ids
-        on base.event_id = batch_ids.event_id
-    {%- endif %}
     where base.reject_reason is null
+    {%- endif %}
 {%- endset %}
 
 with
@@ -35,6 +37,16 @@ batch_ids as (
     select event_id
     from {{ this }}
     where {{ erased_rows_condition(this) }}
+
+),
+
+batch_candidates as materialized (
+
+    select base.*
+    from {{ ref('base_tracking__events') }} as base
+    inner join batch_ids
+        on base.event_id = batch_ids.event_id
+    where base.reject_reason is null
 
 ),
 
