@@ -255,8 +255,9 @@ class Fitted:
             every, below = positions[name]
             own = np.isin(every, thresholds)
             side = np.concatenate(([1], 1 + np.cumsum(own), [0]))[below]
-            pattern = pattern * (int(own.sum()) + 2) + side
-            space *= int(own.sum()) + 2
+            sides = int(own.sum()) + 2
+            pattern = pattern * sides + side
+            space *= sides
         present = np.flatnonzero(np.bincount(pattern, minlength=space))
         dense = np.zeros(space, np.int64)
         dense[present] = np.arange(len(present))
