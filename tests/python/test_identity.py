@@ -264,6 +264,32 @@ def test_a_person_joined_by_the_previous_build_is_erased_whole(identities, tmp_p
         assert columns_holding(later, needles) == []
 
 
+def test_a_base_model_built_without_the_list_still_drops_a_new_request(identities, tmp_path):
+    """A request lands and only base_crm__customers is built: the suppression list does not
+    hold it yet, so the base model reads the landed request and its e-mail mate itself
+    (trio0, trio1; trio2 is named only by the previous build's person, through the list).
+    Once a full build has listed all three, the base model built alone reads the list."""
+    build, *_ = identities
+    raw, db = tmp_path / "raw", tmp_path / "identity.duckdb"
+    shutil.copytree(build.raw_dir, raw)
+    shutil.copy(build.db_path, db)
+    pd.DataFrame({"user_id": [TRIO[0]], "requested_at": [pd.Timestamp(build.as_of)]}
+                 ).to_parquet(raw / "deletion_requests" / "zz-trio.parquet")
+    later = Build(raw_dir=raw, db_path=db, manifest=build.manifest, as_of=build.as_of)
+    alone = ["run", "--select", "base_crm__customers", "--vars",
+             json.dumps({"as_of": build.as_of})]
+    stored = "select distinct user_id from pii.base_crm__customers where user_id like 'trio%'"
+    result = run_dbt(alone, raw, db, tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert sorted(later.query(stored)) == [("trio2",)]
+    result = run_dbt(["build", "--exclude", "path:models/marts/ml", "--vars",
+                      json.dumps({"as_of": build.as_of})], raw, db, tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    result = run_dbt(alone, raw, db, tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert later.query(stored) == []
+
+
 def test_an_identifier_on_a_logged_in_event_is_its_persons_unless_another_holds_it(identities):
     """The new e-mail joins the login's person (matched_by login); the clicker's e-mail on
     another person's login is refused (event_login) and stays the clicker's only."""

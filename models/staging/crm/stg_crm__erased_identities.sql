@@ -7,15 +7,31 @@
     the devices, which scan the event files. Ephemeral on purpose: inlined into
     the base models that filter on it, it never becomes a relation that holds these ids.
 -#}
+{#- the landed requests are read again (with their e-mail and phone mates, which scans the
+    CRM files) only while one of them is not on the stored list: a selection that leaves
+    the list out still drops a person requested since it was last built -#}
+{%- set stored_list = ref('stg_crm__erased_records') %}
+{%- set read_landed = true %}
+{%- if execute and target.type == 'duckdb'
+    and not (stored_list | string).startswith('__dbt__cte__')
+    and load_relation(stored_list) is not none %}
+    {%- set read_landed = run_query(
+        "select count(*) from (" ~ landing_select(
+            source('crm', 'deletion_requests'), 'deletion_requests', ['user_id'],
+            optional=true) ~ ") as landed where " ~ clean_identity('landed.user_id')
+        ~ " not in (select user_id from " ~ stored_list ~ ")"
+    ).columns[0].values()[0] > 0 %}
+{%- endif %}
+
 with
 
 requests as (
 
-    -- the stored list, and the landed requests again: a selection that leaves the list
-    -- out still drops a person requested since it was last built
-    select user_id from {{ ref('stg_crm__erased_records') }}
-    union
-    select user_id from ({{ erased_records() }}) as landed
+    select user_id from {{ stored_list }}
+    {%- if read_landed %}
+        union
+        select user_id from ({{ erased_records() }}) as landed
+    {%- endif %}
 
 ),
 
