@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -236,6 +237,16 @@ def test_erasing_one_record_erases_the_whole_person(identities):
     assert columns_holding(build, needles) == []
 
 
+def _with_trio_request(build: Build, work: Path) -> tuple[Path, Path, Build]:
+    """A copy of the build's landing zone and warehouse with a request for trio0 landed."""
+    raw, db = work / "raw", work / "identity.duckdb"
+    shutil.copytree(build.raw_dir, raw)
+    shutil.copy(build.db_path, db)
+    pd.DataFrame({"user_id": [TRIO[0]], "requested_at": [pd.Timestamp(build.as_of)]}
+                 ).to_parquet(raw / "deletion_requests" / "zz-trio.parquet")
+    return raw, db, Build(raw_dir=raw, db_path=db, manifest=build.manifest, as_of=build.as_of)
+
+
 def test_a_person_joined_by_the_previous_build_is_erased_whole(identities, tmp_path):
     """A request for trio0 after a build that joined trio0-trio1-trio2: trio2 shares nothing
     with trio0, so only the previous build's person names it. All three go, and stay gone
@@ -244,12 +255,7 @@ def test_a_person_joined_by_the_previous_build_is_erased_whole(identities, tmp_p
     persons = dict(build.query("select user_id, person_id from intermediate.int_identity_persons"
                                " where user_id like 'trio%'"))
     assert len(set(persons.values())) == 1 and set(persons) == set(TRIO)
-    raw, db = tmp_path / "raw", tmp_path / "identity.duckdb"
-    shutil.copytree(build.raw_dir, raw)
-    shutil.copy(build.db_path, db)
-    pd.DataFrame({"user_id": [TRIO[0]], "requested_at": [pd.Timestamp(build.as_of)]}
-                 ).to_parquet(raw / "deletion_requests" / "zz-trio.parquet")
-    later = Build(raw_dir=raw, db_path=db, manifest=build.manifest, as_of=build.as_of)
+    raw, db, later = _with_trio_request(build, tmp_path)
     needles = [*TRIO, *(hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()
                         for email in set(TRIO_EMAILS))]
     for extra in ([], ["--full-refresh"]):
@@ -270,12 +276,7 @@ def test_a_base_model_built_without_the_list_still_drops_a_new_request(identitie
     (trio0, trio1; trio2 is named only by the previous build's person, through the list).
     Once a full build has listed all three, the base model built alone reads the list."""
     build, *_ = identities
-    raw, db = tmp_path / "raw", tmp_path / "identity.duckdb"
-    shutil.copytree(build.raw_dir, raw)
-    shutil.copy(build.db_path, db)
-    pd.DataFrame({"user_id": [TRIO[0]], "requested_at": [pd.Timestamp(build.as_of)]}
-                 ).to_parquet(raw / "deletion_requests" / "zz-trio.parquet")
-    later = Build(raw_dir=raw, db_path=db, manifest=build.manifest, as_of=build.as_of)
+    raw, db, later = _with_trio_request(build, tmp_path)
     alone = ["run", "--select", "base_crm__customers", "--vars",
              json.dumps({"as_of": build.as_of})]
     stored = "select distinct user_id from pii.base_crm__customers where user_id like 'trio%'"
