@@ -3,7 +3,8 @@
     {%- if raw | lower == 'latest' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set pattern = '^(\\d{4})-(\\d{2})-(\\d{2})(?:[ T](\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,6}))?)?)?Z?$' -%}
+    {%- set pattern = '^(\\d{4})-(\\d{2})-(\\d{2})'
+        ~ '(?:[ T](\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,6}))?)?)?Z?$' -%}
     {%- set found = modules.re.match(pattern, raw) -%}
     {%- set valid = found is not none -%}
     {%- if valid -%}

@@ -30,7 +30,8 @@
 
 {% macro event_phone_e164(expression) -%}
     {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
-    {%- set digits = "regexp_replace(" ~ text ~ ", '[^0-9]', ''" ~ (", 'g'" if target.type == 'duckdb' else '') ~ ")" -%}
+    {%- set flags = ", 'g'" if target.type == 'duckdb' else '' -%}
+    {%- set digits = "regexp_replace(" ~ text ~ ", '[^0-9]', ''" ~ flags ~ ")" -%}
     '+' || case when {{ text }} like '00%' then substr({{ digits }}, 3) else {{ digits }} end
 {%- endmacro %}
 

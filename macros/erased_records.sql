@@ -10,11 +10,7 @@
 
     requests as (
 
-        select distinct {{ clean_identity('landed.user_id') }} as user_id
-        from (
-            {{ landing_select(source('crm', 'deletion_requests'), 'deletion_requests',
-                ['user_id', 'requested_at'], optional=true) }}
-        ) as landed
+        {{ landed_erasure_requests() }}
 
     ),
 
@@ -25,7 +21,8 @@
             'email' as value_type,
             lower(trim(cast(landed.email as string))) as value
         from (
-            {{ landing_select(source('crm', 'customers'), 'customers', ['user_id', 'email', 'phone']) }}
+            {{ landing_select(
+                source('crm', 'customers'), 'customers', ['user_id', 'email', 'phone']) }}
         ) as landed
         where
             {{ matches_regex('lower(trim(cast(landed.email as string)))', '^[^@ ]+@[^@ ]+$') }}
@@ -38,7 +35,8 @@
             'phone' as value_type,
             {{ phone_digits('landed.phone') }} as value
         from (
-            {{ landing_select(source('crm', 'customers'), 'customers', ['user_id', 'email', 'phone']) }}
+            {{ landing_select(
+                source('crm', 'customers'), 'customers', ['user_id', 'email', 'phone']) }}
         ) as landed
         where {{ phone_digits('landed.phone') }} is not null
 
@@ -92,4 +90,14 @@
         user_id,
         'same_person' as erased_because
     from linked
+{%- endmacro %}
+
+
+{#- The user_ids of the landed deletion requests, cleaned (null where the id is unusable). -#}
+{% macro landed_erasure_requests() -%}
+    select distinct {{ clean_identity('landed.user_id') }} as user_id
+    from (
+        {{ landing_select(source('crm', 'deletion_requests'), 'deletion_requests',
+            ['user_id', 'requested_at'], optional=true) }}
+    ) as landed
 {%- endmacro %}

@@ -1,8 +1,9 @@
 {#- How the tables kept per landed file (base_tracking__events, stg_tracking__events,
     data_quality_file_row_counts) are kept up to date, as config() arguments, with
     `unique_key` the key a batch replaces. DuckDB: incremental, delete+insert, so a build
-    reads only the files it has not stored. Spark: tables rebuilt in full each run (plain Parquet has no DELETE;
-    Delta's merge needs a key unique in the batch, and a landed file is not one). -#}
+    reads only the files it has not stored. Spark: tables rebuilt in full each run (plain
+    Parquet has no DELETE; Delta's merge needs a key unique in the batch, and a landed file
+    is not one). -#}
 {% macro file_batch_table_config(unique_key) -%}
     {{ return(adapter.dispatch('file_batch_table_config', 'segmart')(unique_key)) }}
 {%- endmacro %}

@@ -1,9 +1,9 @@
-{% macro landing_row_counts(table_name, key_expression, staged, rejected, base) -%}
+{% macro landing_row_counts(table_name, key_expression, staged, rejected, base, file_counts) -%}
     select
         '{{ table_name }}' as source_table,
         (
             select coalesce(sum(raw_rows), 0)
-            from {{ ref('data_quality_file_row_counts') }}
+            from {{ file_counts }}
             where source_table = '{{ table_name }}'
         ) as raw_rows,
         (select count(*) from {{ staged }}) as staged_rows,
@@ -15,7 +15,7 @@
         (select count(*) from {{ rejected }}) as rejected_rows,
         (
             select coalesce(sum(erased_rows), 0)
-            from {{ ref('data_quality_file_row_counts') }}
+            from {{ file_counts }}
             where source_table = '{{ table_name }}'
         ) as erased_rows
 {%- endmacro %}

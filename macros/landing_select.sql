@@ -1,12 +1,11 @@
-{#-
-    Select a landing table with every contract column present: a column that no file has
-    reads as null, extra columns pass through (models pick what they need), and the file each
-    row came from is kept as `filename`, relative to the table's landing folder
-    (`load-1.parquet`, `date=2025-01-01/part-0.parquet`): the same on every engine and
-    wherever the landing zone is mounted. On DuckDB only the files check_landing_files
-    accepted are read (none: no rows; `optional` matters on Spark only). With `files` (a list of paths from landing_files) only
-    those files are read, none when the list is empty: the incremental staging tables read
-    just the files they have not stored yet (landing_batch_files).
+{#- Select a landing table with every contract column present: a column that no file has reads
+    as null, extra columns pass through (models pick what they need), and the file each row came
+    from is kept as `filename`, relative to the table's landing folder (`load-1.parquet`,
+    `date=2025-01-01/part-0.parquet`): the same on every engine and wherever the landing zone is
+    mounted. On DuckDB only the files check_landing_files accepted are read (none: no rows;
+    `optional` matters on Spark only). With `files` (a list of paths from landing_files) only
+    those files are read, none when the list is empty: the incremental staging tables read just
+    the files they have not stored yet (landing_batch_files).
 -#}
 {% macro landing_select(relation, table_name, columns, optional=false, files=none) -%}
     {{ return(adapter.dispatch('landing_select', 'segmart')(

@@ -1,5 +1,6 @@
 {% macro segment_names(node) -%}
-    {%- set declared = (node.config.meta or {}).get('segments') or (node.meta or {}).get('segments') -%}
+    {%- set declared = (node.config.meta or {}).get('segments')
+        or (node.meta or {}).get('segments') -%}
     {%- if declared -%}
         {{ return(declared) }}
     {%- endif -%}

@@ -1,8 +1,8 @@
-{#- One row per check, date and detail: rejected rows by landing table, reason and date;
-    customers kept with an unknown time zone or an unusable contact value, events with an
-    e-mail or phone that could not be hashed; landed files not
-    read (rejected_files); per date, purchase events against the orders the shop received;
-    clustering features that do not vary; customer-value models skipped or strained. Flagged rows surface as warnings through the tests in _monitoring__models.yml. -#}
+{#- One row per check, date and detail: rejected rows by landing table, reason and date; customers
+    kept with an unknown time zone or an unusable contact value, events with an e-mail or phone
+    that could not be hashed; landed files not read (rejected_files); per date, purchase events
+    against the orders the shop received; clustering features that do not vary; customer-value
+    models skipped or strained. Flagged rows surface as warnings. -#}
 {%- set rejected_models = [
     ('events', 'stg_tracking__events_rejected', 'occurred_at'),
     ('orders', 'stg_shop__order_lines_rejected', 'ordered_at'),

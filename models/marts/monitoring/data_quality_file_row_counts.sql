@@ -33,63 +33,21 @@
 
 with
 
-events as (
+{% for table in landing_tables() %}
+    {{ table.name }} as (
 
-    {{ landing_file_row_counts(
-        'events', source('tracking', 'events'), ref('base_tracking__events'),
-        identity_columns=['user_id', 'anonymous_id'], files=event_files,
-    ) }}
+        {{ landing_file_row_counts(
+            table.name, source(*table.source), ref(table.base),
+            identity_columns=table.identity_columns, optional=table.optional,
+            files=event_files if table.name == 'events' else none,
+        ) }}
 
-),
+    ),
 
-orders as (
-
-    {{ landing_file_row_counts(
-        'orders', source('shop', 'orders'), ref('base_shop__order_lines'),
-        identity_columns=['user_id'],
-    ) }}
-
-),
-
-customers as (
-
-    {{ landing_file_row_counts(
-        'customers', source('crm', 'customers'), ref('base_crm__customers'),
-        identity_columns=['user_id'],
-    ) }}
-
-),
-
-deletion_requests as (
-
-    {{ landing_file_row_counts(
-        'deletion_requests', source('crm', 'deletion_requests'),
-        ref('base_crm__deletion_requests'), optional=true,
-    ) }}
-
-),
-
-campaign_outcomes as (
-
-    {{ landing_file_row_counts(
-        'campaign_outcomes', source('campaigns', 'campaign_outcomes'),
-        ref('base_campaigns__campaign_outcomes'), identity_columns=['user_id'],
-        optional=true,
-    ) }}
-
-),
-
+{% endfor %}
 unioned as (
 
-    select * from events
-    union all
-    select * from orders
-    union all
-    select * from customers
-    union all
-    select * from deletion_requests
-    union all
-    select * from campaign_outcomes
+    {{ union_all_of(landing_tables() | map(attribute='name')) }}
 
 ),
 

@@ -5,65 +5,20 @@
     read, so not yet counted (count_rejected_files). -#}
 with
 
-events as (
+{% for table in landing_tables() %}
+    {{ table.name }} as (
 
-    {{ landing_row_counts(
-        'events', 'event_id', ref('stg_tracking__events'),
-        ref('stg_tracking__events_rejected'), ref('base_tracking__events'),
-    ) }}
+        {{ landing_row_counts(
+            table.name, table.key, ref(table.staged), ref(table.staged ~ '_rejected'),
+            ref(table.base), ref('data_quality_file_row_counts'),
+        ) }}
 
-),
+    ),
 
-orders as (
-
-    {{ landing_row_counts(
-        'orders', "order_id || '-' || cast(line_number as string)",
-        ref('stg_shop__order_lines'), ref('stg_shop__order_lines_rejected'),
-        ref('base_shop__order_lines'),
-    ) }}
-
-),
-
-customers as (
-
-    {{ landing_row_counts(
-        'customers', 'user_id', ref('stg_crm__customers'), ref('stg_crm__customers_rejected'),
-        ref('base_crm__customers'),
-    ) }}
-
-),
-
-deletion_requests as (
-
-    {{ landing_row_counts(
-        'deletion_requests', 'user_id', ref('stg_crm__deletion_requests'),
-        ref('stg_crm__deletion_requests_rejected'), ref('base_crm__deletion_requests'),
-    ) }}
-
-),
-
-campaign_outcomes as (
-
-    {{ landing_row_counts(
-        'campaign_outcomes', "segment || '|' || user_id",
-        ref('stg_campaigns__campaign_outcomes'),
-        ref('stg_campaigns__campaign_outcomes_rejected'),
-        ref('base_campaigns__campaign_outcomes'),
-    ) }}
-
-),
-
+{% endfor %}
 unioned as (
 
-    select * from events
-    union all
-    select * from orders
-    union all
-    select * from customers
-    union all
-    select * from deletion_requests
-    union all
-    select * from campaign_outcomes
+    {{ union_all_of(landing_tables() | map(attribute='name')) }}
 
 ),
 

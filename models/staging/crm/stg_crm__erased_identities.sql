@@ -16,10 +16,8 @@
     and not (stored_list | string).startswith('__dbt__cte__')
     and load_relation(stored_list) is not none %}
     {%- set read_landed = run_query(
-        "select count(*) from (" ~ landing_select(
-            source('crm', 'deletion_requests'), 'deletion_requests', ['user_id'],
-            optional=true) ~ ") as landed where " ~ clean_identity('landed.user_id')
-        ~ " not in (select user_id from " ~ stored_list ~ ")"
+        "select count(*) from (" ~ landed_erasure_requests() ~ ") as landed"
+        ~ " where user_id not in (select user_id from " ~ stored_list ~ ")"
     ).columns[0].values()[0] > 0 %}
 {%- endif %}
 
