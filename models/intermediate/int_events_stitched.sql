@@ -7,9 +7,12 @@
     unique_key='event_id',
     on_schema_change='fail',
     pre_hook=["{{ incremental_delete(after_as_of('occurred_at')) }}"],
-    post_hook=["{{ incremental_delete(erased_rows_condition(this, login_column='login_user_id')) }}"],
+    post_hook=[
+        "{{ incremental_delete(erased_rows_condition(this, login_column='login_user_id')) }}",
+    ],
     **event_table_config()
 ) }}
+-- depends_on: {{ ref('base_tracking__events') }}
 
 with
 

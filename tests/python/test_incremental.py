@@ -435,6 +435,40 @@ def test_an_event_later_than_the_lookback_waits_for_the_full_refresh(replay, tmp
                            ).fetchall()[0][0] == 0
 
 
+def test_a_device_first_seen_logging_in_as_an_erased_person_is_erased_whole(replay, tmp_path):
+    """A device whose stored events are all anonymous logs in, in a later file, as a person
+    erased before: the login is dropped on the way in, and the device's stored events must
+    go too, in every layer and in the row counts, as a full refresh of the same files has it."""
+    raw = tmp_path / "raw"
+    shutil.copytree(replay["raw"], raw)
+    db = tmp_path / "device.duckdb"
+    shutil.copy(replay["db"], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        device = con.execute(
+            "select anonymous_id from staging.stg_tracking__events group by anonymous_id "
+            "having count(user_id) = 0 and count(*) > 1 order by anonymous_id limit 1"
+        ).fetchall()[0][0]
+    login = pd.DataFrame([{"event_id": "erased-device-login", "event_type": "page_view",
+                           "occurred_at": AS_OFS[-1] - timedelta(hours=1),
+                           "user_id": replay["erased"], "anonymous_id": device,
+                           "page_path": "/", "quantity": 1}])
+    login.to_parquet(raw / "events" / "load-5.parquet", index=False)
+    result = run_dbt([*BUILD, "--vars", _as_of(AS_OFS[-1])], raw, db, tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    full = tmp_path / "full.duckdb"
+    result = run_dbt([*BUILD, "--full-refresh", "--vars", _as_of(AS_OFS[-1])], raw, full,
+                     tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table in ("staging.base_tracking__events", "staging.stg_tracking__events",
+                      "intermediate.int_events_stitched"):
+            hits = con.execute(f"select count(*) from {table} where anonymous_id = ?",
+                               [device]).fetchall()[0][0]
+            assert hits == 0, table
+    for table in COMPARED:
+        pd.testing.assert_frame_equal(_frame(db, table), _frame(full, table), obj=table)
+
+
 def _unique_event_id_status(db, raw, work, scope: str) -> str:
     result = run_dbt(["test", "--select", "stg_tracking__events",
                       "--vars", json.dumps({"segmart_test_scope": scope})], raw, db, work)

@@ -1,6 +1,6 @@
 {#- One row per landed file: raw = valid + rejected + erased rows (landing_file_row_counts).
-    A daily build counts the event files it has not counted and those staged again, and the
-    small tables in full; every file again when the erasure list grew, with
+    A daily build counts the event files it has not counted and those whose stored rows
+    changed, and the small tables in full; every file again when the erasure list grew, with
     segmart_test_scope 'full' and on a full refresh. docs/incremental.md -#}
 {{ config(
     on_schema_change='fail',
@@ -21,12 +21,18 @@
         {%- set counted = run_query(
             "select distinct source_file from " ~ this ~ " where source_table = 'events'"
         ).columns[0].values() | list %}
-        {%- set staged_again = run_query(
-            "select distinct source_file from " ~ ref('base_tracking__events')
-            ~ " where staged_at = " ~ build_started_at()
+        {#- and the counted files whose rows in the base model changed since: staged again
+            (a due future row), or deleted (a device found to be an erased person's) #}
+        {%- set changed = run_query(
+            "select counted.source_file from " ~ this ~ " as counted left join ("
+            ~ "select source_file, count(case when reject_reason is null then 1 end) as valid,"
+            ~ " count(reject_reason) as rejected from " ~ ref('base_tracking__events')
+            ~ " group by source_file) as stored on counted.source_file = stored.source_file"
+            ~ " where counted.source_table = 'events' and (coalesce(stored.valid, 0)"
+            ~ " <> counted.valid_rows or coalesce(stored.rejected, 0) <> counted.rejected_rows)"
         ).columns[0].values() | list %}
         {%- set event_files = (landing_files('events') | reject('in', counted) | list)
-            + staged_again %}
+            + changed %}
         {%- set event_files = event_files | unique | sort %}
     {%- endif %}
 {%- endif %}
