@@ -21,9 +21,8 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The landed event files base_tracking__events read in this build: those it staged rows
-    from, and those it holds no row of (every row dropped as erased). Empty while parsing and
-    where base_tracking__events is rebuilt in full (Spark) or is a unit test's fixture. -#}
+{#- Read from base_tracking__events after it ran: a file counts when a row of it was staged
+    at this build's time or when no row of it is stored. -#}
 {% macro event_files_read_this_build() -%}
     {#- callers other than the table itself declare it (depends_on): the ref is not seen
         while parsing -#}

@@ -1,4 +1,3 @@
-{#- `select * from` each named CTE, stacked with union all (the CTEs share their columns). -#}
 {% macro union_all_of(cte_names) -%}
     {%- for name in cte_names %}
         select * from {{ name }}
