@@ -101,7 +101,7 @@ def main() -> None:
     step("customer value (BG/NBD + Gamma-Gamma fit and score)")
     quality = quality_table(snapshots, config, AS_OF)
     step("propensity quality (2 targets, time-separated validation)")
-    scores = scores_table(current, snapshots, quality, config, AS_OF)
+    scores = scores_table(current, snapshots, config, AS_OF)
     step("propensity scores (2 targets, SHAP drivers)")
     looks = lookalike_table(current, seeds, config, AS_OF)
     step("lookalike (1 seed, 2 cross-fitted halves)")

@@ -120,8 +120,24 @@ def test_too_few_positives_skip_with_a_reason_and_score_nobody():
     assert quality.loc["purchase", "status"] == "skipped"
     assert "0 positive and 400 negative" in quality.loc["purchase", "reason"]
     current = snapshots[snapshots["snapshot_number"] == 1]
-    scores = scores_table(current, snapshots, quality.reset_index(), config, AS_OF)
+    scores = scores_table(current, snapshots, config, AS_OF)
     assert "purchase" not in set(scores.column("target").to_pylist())
+
+
+@pytest.mark.parametrize("snapshot", [1, 2])
+def test_the_scores_skip_exactly_the_targets_the_quality_table_skips(snapshot):
+    """The two marts decide apart (neither reads the other) and must agree: too few buyers in
+    either snapshot skips purchase in both, and churn, fitted in both, is scored."""
+    snapshots = synthetic_snapshots(400)
+    thin = snapshots["snapshot_number"] == snapshot
+    snapshots.loc[thin, "count_orders_after"] = 0
+    snapshots.loc[snapshots.index[thin][:10], "count_orders_after"] = 1
+    config = PropensityConfig()
+    quality = quality_table(snapshots, config, AS_OF).set_index("target")["status"]
+    current = snapshots[snapshots["snapshot_number"] == 1]
+    scored = set(scores_table(current, snapshots, config, AS_OF).column("target").to_pylist())
+    assert quality.to_dict() == {"purchase": "skipped", "churn": "fitted"}
+    assert scored == {"churn"}
 
 
 def test_a_bg_nbd_baseline_that_cannot_score_everyone_is_skipped(monkeypatch):
@@ -156,7 +172,7 @@ def test_empty_data_gives_skips_and_typed_empty_tables():
     config = PropensityConfig()
     quality = quality_table(empty, config, AS_OF)
     assert (quality["status"] == "skipped").all() and quality["reason"].notna().all()
-    scores = scores_table(empty, empty, quality, config, AS_OF)
+    scores = scores_table(empty, empty, config, AS_OF)
     assert scores.num_rows == 0 and "top_drivers" in scores.schema.names
     looks = lookalike_table(empty, pd.DataFrame({"user_id": [], "seed_segment": []}),
                             config, AS_OF)
@@ -193,6 +209,7 @@ def predictive(tmp_path_factory) -> Build:
     db_path = work / "predictive.duckdb"
     select = ["+" + f"seg_{name}" for name in PREDICTIVE_SEGMENTS]
     result = run_dbt(["build", "--exclude-resource-type", "unit_test", "--select", *select,
+                      "propensity_model_quality",
                       "--vars", json.dumps({"as_of": manifest["as_of"]})],
                      raw_dir, db_path, work)
     assert result.returncode == 0, result.stdout[-6000:]

@@ -1,7 +1,6 @@
 """One row per person and fitted target: calibrated p, percentile, decile, top drivers;
 kept from the previous build when its inputs are unchanged (segmart.reuse)."""
 
-from segmart.clustering import to_pandas
 from segmart.predict.propensity import (
     SNAPSHOT_COLUMNS,
     PropensityConfig,
@@ -14,13 +13,12 @@ from segmart.reuse import reuse_or_compute
 
 def model(dbt, session):
     config = PropensityConfig.from_mapping(dbt.config.get("propensity"))
-    quality = to_pandas(dbt.ref("propensity_model_quality"))
     snapshots = read_columns(dbt.ref("feature_snapshots"), config, SNAPSHOT_COLUMNS)
     current = read_columns(dbt.ref("user_features"), config, ("recency_days",))
     as_of = read_as_of(dbt.ref("int_as_of_resolved"))
     return reuse_or_compute(
         session, f"{dbt.this.schema}.{dbt.this.identifier}",
-        {"quality": quality, "snapshots": snapshots, "current": current},
+        {"snapshots": snapshots, "current": current},
         {"config": config, "as_of": as_of},
-        lambda: scores_table(current, snapshots, quality, config, as_of), model,
+        lambda: scores_table(current, snapshots, config, as_of), model,
         keep=dbt.config.get("keep_unchanged_fits"))

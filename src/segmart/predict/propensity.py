@@ -410,6 +410,15 @@ def _class_problem(y: np.ndarray, minimum: int, what: str) -> str | None:
 
 # --- the marts -------------------------------------------------------------------------------
 
+def skip_reason(y_train: np.ndarray, y_valid: np.ndarray, config: PropensityConfig
+                ) -> str | None:
+    """Why a target is skipped (too few positives or negatives in snapshot 2, the quality
+    fit's training rows, or in snapshot 1, its validation and the production fit's training
+    rows), or None. Both marts ask it, so neither waits for the other."""
+    return (_class_problem(y_train, config.min_class_rows, "training (as_of - 2H)")
+            or _class_problem(y_valid, config.min_class_rows, "validation (as_of - H)"))
+
+
 def training_rows(snapshots: pd.DataFrame, snapshot: int, target: str,
                   config: PropensityConfig) -> tuple[pd.DataFrame, np.ndarray]:
     rows = snapshots[snapshots["snapshot_number"] == snapshot]
@@ -435,8 +444,7 @@ def quality_table(snapshots: pd.DataFrame, config: PropensityConfig, as_of) -> p
                    validation_snapshot_at=_first(valid, "as_of"),
                    positive_rate_train=float(y_train.mean()) if len(train) else None,
                    positive_rate_validation=float(y_valid.mean()) if len(valid) else None)
-        problem = (_class_problem(y_train, config.min_class_rows, "training (as_of - 2H)")
-                   or _class_problem(y_valid, config.min_class_rows, "validation (as_of - H)"))
+        problem = skip_reason(y_train, y_valid, config)
         if problem:
             row.update(status="skipped", reason=problem)
             out.append(row)
@@ -511,22 +519,19 @@ def _score_schema():
                       ("as_of", pa.timestamp("us"))])
 
 
-def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, quality: pd.DataFrame,
-                 config: PropensityConfig, as_of):
+def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, config: PropensityConfig,
+                 as_of):
     """One row per person and fitted target (an Arrow table): calibrated p at as_of from the
     model trained on snapshot 1, its percentile and decile among the target's population,
-    and the top drivers. A target skipped in the quality table has no rows."""
+    and the top drivers. A target the quality table skips (skip_reason) has no rows."""
     import pyarrow as pa
 
     check_features(current.columns, config)
     schema = _score_schema()
-    fitted_targets = set(quality.loc[quality["status"] == "fitted", "target"])
     parts = []
     for target in TARGETS:
-        if target not in fitted_targets:
-            continue
         train, y_train = training_rows(snapshots, 1, target, config)
-        if _class_problem(y_train, config.min_class_rows, "training"):
+        if skip_reason(training_rows(snapshots, 2, target, config)[1], y_train, config):
             continue
         model = fit(train, y_train, config)
         scored = current[population(current, target, config)].sort_values(
