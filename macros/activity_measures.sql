@@ -65,10 +65,9 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- One measure's aggregate expression for activity_aggregates and activity_rollup; sums are
-    cast to bigint (or the measure's data_type) so every engine gives one type. Sums are cast
-    (to bigint, or the measure's data_type), so an hour and a day of the same measure have one
-    type on every engine. -#}
+{#- One measure's aggregate expression for activity_aggregates and activity_rollup. Sums are
+    cast (to bigint, or the measure's data_type), so an hour and a day of the same measure have
+    one type on every engine. -#}
 {% macro _activity_aggregate(measure, expression, latest_by) -%}
     {%- set kind = measure.kind -%}
     {%- if kind == 'sum' -%}

@@ -1,4 +1,4 @@
-{% macro erased_rows_condition(relation, login_column='user_id') -%}
+{% macro erased_rows_condition(relation, base, login_column='user_id') -%}
     {%- set requests = ref('stg_crm__erased_records') -%}
     user_id in (select user_id from {{ requests }})
     or anonymous_id in (
@@ -7,7 +7,7 @@
     )
     {#- a login as an erased person is dropped on the way in, so no stored row shows that its
         device is theirs: the event files this build read show it -#}
-    {%- set files = event_files_read_this_build() if is_incremental() else [] %}
+    {%- set files = event_files_read_this_build(base) if is_incremental() else [] %}
     {%- if files %}
     or anonymous_id in (
         select {{ clean_identity('landed.anonymous_id') }}
@@ -23,11 +23,7 @@
 
 {#- Read from base_tracking__events after it ran: a file counts when a row of it was staged
     at this build's time or when no row of it is stored. -#}
-{% macro event_files_read_this_build() -%}
-    {#- callers other than the table itself declare it (depends_on): the ref is not seen
-        while parsing -#}
-    {%- set base = this if model.name == 'base_tracking__events'
-        else ref('base_tracking__events') -%}
+{% macro event_files_read_this_build(base) -%}
     {#- a unit test's fixture (a CTE) has no files -#}
     {%- if not execute or target.type != 'duckdb' or (base | string).startswith('__dbt__cte__')
         or load_relation(base) is none -%}

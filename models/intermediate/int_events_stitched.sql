@@ -8,7 +8,8 @@
     on_schema_change='fail',
     pre_hook=["{{ incremental_delete(after_as_of('occurred_at')) }}"],
     post_hook=[
-        "{{ incremental_delete(erased_rows_condition(this, login_column='login_user_id')) }}",
+        "{{ incremental_delete(erased_rows_condition(
+            this, ref('base_tracking__events'), login_column='login_user_id')) }}",
     ],
     **event_table_config()
 ) }}

@@ -5,7 +5,7 @@
 {{ config(
     on_schema_change='fail',
     post_hook=[
-        "{{ incremental_delete(erased_rows_condition(this)) }}",
+        "{{ incremental_delete(erased_rows_condition(this, ref('base_tracking__events'))) }}",
     ],
     **file_batch_table_config('event_id')
 ) }}
@@ -36,7 +36,7 @@ batch_ids as (
     union
     select event_id
     from {{ this }}
-    where {{ erased_rows_condition(this) }}
+    where {{ erased_rows_condition(this, ref('base_tracking__events')) }}
 
 ),
 
