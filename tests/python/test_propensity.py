@@ -26,6 +26,7 @@ from segmart.predict.propensity import (
     matrix,
     quality_table,
     scores_table,
+    share_at_or_below,
     tie_aware_bucket,
     top_drivers,
 )
@@ -66,6 +67,16 @@ def test_config_names_unknown_settings_and_features():
     assert config.horizon_days == 14 and config.features == ("a", "b")
     with pytest.raises(PropensityError, match=r"\['a', 'b'\] are not columns"):
         quality_table(synthetic_snapshots(100), config, AS_OF)
+
+
+def test_percentiles_stay_above_zero_for_millions_of_persons():
+    """At 4 decimals the lowest of 2.3 M persons rounded to 0 and failed the marts' range
+    test in a 100 M-event build: the share is not rounded."""
+    shares = share_at_or_below(np.arange(2_500_000, dtype=float))
+    assert shares.min() == pytest.approx(100 / 2_500_000) and shares.min() > 0
+    assert shares.max() == 100
+    # ties share the place of the group's last member, so equal values are at or below
+    assert share_at_or_below(np.array([0.3, 0.1, 0.3, 0.2])).tolist() == [100, 25, 100, 50]
 
 
 def test_buckets_are_tie_aware_and_top_is_ten():

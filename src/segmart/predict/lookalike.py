@@ -20,6 +20,7 @@ from segmart.predict.propensity import (
     fit,
     matrix,
     sample_rows,
+    share_at_or_below,
     stable_hash,
 )
 
@@ -51,12 +52,11 @@ def lookalike_table(features: pd.DataFrame, seeds: pd.DataFrame, config: Propens
             similarity[target] = model.predict(matrix(people[target], config.features))
         scored = ~is_member
         values = similarity[scored]
-        ranks = pd.Series(values).rank(method="max").to_numpy()
         parts.append(pd.DataFrame({
             "seed_segment": seed,
             "user_id": people.loc[scored, "user_id"].to_numpy(),
             "similarity": values,
-            "similarity_percentile": np.round(100.0 * ranks / len(values), 4),
+            "similarity_percentile": share_at_or_below(values),
             "as_of": as_of,
         }))
     if not parts:

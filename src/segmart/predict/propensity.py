@@ -482,6 +482,14 @@ def _first(frame: pd.DataFrame, column: str):
     return frame[column].iloc[0] if len(frame) else None
 
 
+def share_at_or_below(values: np.ndarray) -> np.ndarray:
+    """Per value, the share (in %) of all values at or below it: 100 for the highest, and
+    above 0 for the lowest however many there are (not rounded: at 4 decimals the lowest of
+    more than 2 million persons would be 0)."""
+    ranks = pd.Series(values).rank(method="max").to_numpy()
+    return 100.0 * ranks / len(values)
+
+
 def tie_aware_bucket(values: np.ndarray, buckets: int) -> np.ndarray:
     """1 + floor(buckets * (rank - 1) / n) with rank the tie group's first place (as the
     rfm_quintile macro): equal scores share a bucket, the highest is `buckets`."""
@@ -541,12 +549,11 @@ def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, config: Propens
         x = matrix(scored, config.features)
         p, contributions = model.explain(x)
         drivers = top_drivers(contributions, x, config.features, config.top_drivers)
-        ranks = pd.Series(p).rank(method="max").to_numpy()
         parts.append(pa.table({
             "user_id": pa.array(scored["user_id"].to_numpy(), pa.string()),
             "target": pa.array(np.full(len(p), target, dtype=object), pa.string()),
             "p": pa.array(p, pa.float64()),
-            "percentile": pa.array(np.round(100.0 * ranks / len(p), 4), pa.float64()),
+            "percentile": pa.array(share_at_or_below(p), pa.float64()),
             "decile": pa.array(tie_aware_bucket(p, 10), pa.int64()),
             "top_drivers": drivers,
             "horizon_days": pa.array(np.full(len(p), config.horizon_days), pa.int64()),

@@ -13,7 +13,8 @@
 {{ config(
     on_schema_change='fail',
     post_hook=[
-        "{{ delete_rows(this, erased_rows_condition(this, this)) if is_incremental() else 'select 1' }}",
+        "{{ delete_rows(this, erased_rows_condition(this, base=this))
+            if is_incremental() else 'select 1' }}",
     ],
     **file_batch_table_config('source_file')
 ) }}
