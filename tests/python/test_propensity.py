@@ -24,11 +24,14 @@ from segmart.predict.propensity import (
     fit,
     lift_top_decile,
     matrix,
+    population,
     quality_table,
+    sample_rows,
     scores_table,
     share_at_or_below,
     tie_aware_bucket,
     top_drivers,
+    training_rows,
 )
 
 AS_OF = pd.Timestamp("2025-01-01")
@@ -149,6 +152,37 @@ def test_the_scores_skip_exactly_the_targets_the_quality_table_skips(snapshot):
     scored = set(scores_table(current, snapshots, config, AS_OF).column("target").to_pylist())
     assert quality.to_dict() == {"purchase": "skipped", "churn": "fitted"}
     assert scored == {"churn"}
+
+
+def test_scoring_in_chunks_equals_scoring_everyone_at_once():
+    """scores_table explains a few persons at a time to bound its memory; the chunks must not
+    show: same rows, order, p, percentiles and deciles, and the same drivers."""
+    snapshots = synthetic_snapshots(1500)
+    current = snapshots[snapshots["snapshot_number"] == 1].sample(frac=1.0, random_state=3)
+    config = PropensityConfig()
+    whole = scores_table(current, snapshots, config, AS_OF, chunk_rows=10**9).to_pandas()
+    chunked = scores_table(current, snapshots, config, AS_OF, chunk_rows=97).to_pandas()
+    assert len(whole) > 2 * 97 and set(whole["target"]) == {"purchase", "churn"}
+    pd.testing.assert_frame_equal(chunked.drop(columns="top_drivers"),
+                                  whole.drop(columns="top_drivers"))
+    for ours, theirs in zip(chunked["top_drivers"], whole["top_drivers"], strict=True):
+        assert [d["feature"] for d in ours] == [d["feature"] for d in theirs]
+        np.testing.assert_allclose([d["contribution"] for d in ours],
+                                   [d["contribution"] for d in theirs], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("target", ["purchase", "churn"])
+def test_training_rows_are_the_population_in_user_order_then_sampled(target):
+    snapshots = synthetic_snapshots(900).sample(frac=1.0, random_state=5)
+    snapshots.loc[snapshots.index[::7], "last_activity_at"] = pd.NaT
+    config = PropensityConfig(max_train_rows=300)
+    rows, y = training_rows(snapshots, 2, target, config)
+    expected = snapshots[snapshots["snapshot_number"] == 2]
+    expected = expected[population(expected, target, config)]
+    expected = sample_rows(expected.sort_values("user_id", kind="stable"), 300, config.seed)
+    assert len(rows) == 300
+    pd.testing.assert_frame_equal(rows, expected)
+    assert len(y) == len(rows)
 
 
 def test_a_bg_nbd_baseline_that_cannot_score_everyone_is_skipped(monkeypatch):

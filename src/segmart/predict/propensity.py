@@ -421,9 +421,12 @@ def skip_reason(y_train: np.ndarray, y_valid: np.ndarray, config: PropensityConf
 
 def training_rows(snapshots: pd.DataFrame, snapshot: int, target: str,
                   config: PropensityConfig) -> tuple[pd.DataFrame, np.ndarray]:
-    rows = snapshots[snapshots["snapshot_number"] == snapshot]
-    rows = rows[population(rows, target, config)]
-    rows = sample_rows(rows.sort_values("user_id", kind="stable"), config.max_train_rows,
+    """The snapshot's population rows in user_id order, sampled (sample_rows), and their
+    labels. The rows are copied once: with millions of persons each copy is a gigabyte."""
+    kept = np.flatnonzero((snapshots["snapshot_number"].to_numpy() == snapshot)
+                          & population(snapshots, target, config))
+    order = snapshots["user_id"].iloc[kept].reset_index(drop=True).sort_values(kind="stable")
+    rows = sample_rows(snapshots.iloc[kept[order.index.to_numpy()]], config.max_train_rows,
                        config.seed)
     return rows, labels(rows, target)
 
@@ -482,6 +485,10 @@ def _first(frame: pd.DataFrame, column: str):
     return frame[column].iloc[0] if len(frame) else None
 
 
+#: persons explained at once by scores_table: its SHAP and driver matrices are this many rows
+SCORE_CHUNK_ROWS = 250_000
+
+
 def share_at_or_below(values: np.ndarray) -> np.ndarray:
     """Per value, the share (in %) of all values at or below it: 100 for the highest, and
     above 0 for the lowest however many there are (not rounded: at 4 decimals the lowest of
@@ -528,34 +535,39 @@ def _score_schema():
 
 
 def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, config: PropensityConfig,
-                 as_of):
+                 as_of, chunk_rows: int = SCORE_CHUNK_ROWS):
     """One row per person and fitted target (an Arrow table): calibrated p at as_of from the
     model trained on snapshot 1, its percentile and decile among the target's population,
-    and the top drivers. A target the quality table skips (skip_reason) has no rows."""
+    and the top drivers. A target the quality table skips (skip_reason) has no rows.
+    Persons are explained chunk_rows at a time, so the SHAP matrices stay that size."""
     import pyarrow as pa
 
     check_features(current.columns, config)
     schema = _score_schema()
+    by_user = current["user_id"].reset_index(drop=True).sort_values(kind="stable").index
     parts = []
     for target in TARGETS:
         train, y_train = training_rows(snapshots, 1, target, config)
         if skip_reason(training_rows(snapshots, 2, target, config)[1], y_train, config):
             continue
         model = fit(train, y_train, config)
-        scored = current[population(current, target, config)].sort_values(
-            "user_id", kind="stable")
-        if scored.empty:
+        scored = by_user.to_numpy()[population(current, target, config)[by_user]]
+        if len(scored) == 0:
             continue
-        x = matrix(scored, config.features)
-        p, contributions = model.explain(x)
-        drivers = top_drivers(contributions, x, config.features, config.top_drivers)
+        chunks, drivers = [], []
+        for start in range(0, len(scored), chunk_rows):
+            x = matrix(current.iloc[scored[start:start + chunk_rows]], config.features)
+            chunk_p, contributions = model.explain(x)
+            chunks.append(chunk_p)
+            drivers.append(top_drivers(contributions, x, config.features, config.top_drivers))
+        p = np.concatenate(chunks)
         parts.append(pa.table({
-            "user_id": pa.array(scored["user_id"].to_numpy(), pa.string()),
+            "user_id": pa.array(current["user_id"].to_numpy()[scored], pa.string()),
             "target": pa.array(np.full(len(p), target, dtype=object), pa.string()),
             "p": pa.array(p, pa.float64()),
             "percentile": pa.array(share_at_or_below(p), pa.float64()),
             "decile": pa.array(tie_aware_bucket(p, 10), pa.int64()),
-            "top_drivers": drivers,
+            "top_drivers": pa.chunked_array(drivers, schema.field("top_drivers").type),
             "horizon_days": pa.array(np.full(len(p), config.horizon_days), pa.int64()),
             "as_of": pa.array(np.full(len(p), pd.Timestamp(as_of).to_datetime64()),
                               pa.timestamp("us")),
