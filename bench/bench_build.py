@@ -16,8 +16,8 @@ saves. All are the production build that `make build` runs: `python -m segmart.b
 is `dbt build` with as_of left at `latest` and without unit tests (they check logic, which
 `make test` covers; dbt advises leaving them out of scheduled runs), skipped when nothing
 changed since the last completed build. Each phase prints wall time, peak memory of the
-dbt process, events per second, the data tests' time and the slowest models (from
-run_results.json). Before the full
+dbt process, events per second, the data tests' time, the slowest models (from
+run_results.json) and the nodes that ran when the memory was highest. Before the full
 build, `bench/floor.py` computes the ten rule segments from the same landing files in one
 hand-written DuckDB statement (the physical floor); every phase is also given as a multiple
 of it. The figures are also written to bench/results.md. Asserts nothing: the machines are
@@ -49,12 +49,40 @@ PRODUCTION_BUILD = ["-m", "segmart.build", "--exclude-resource-type", "unit_test
 PROFILE_DIR: Path | None = None
 
 # Runs one command and reports its peak RSS (ru_maxrss of its children), so every phase is
-# measured on its own.
+# measured on its own. It also samples the RSS of the command's whole process tree from /proc
+# twice a second, so the memory can be put down to the nodes that were running.
 MEASURE = """
-import resource, subprocess, sys, json
-code = subprocess.run(sys.argv[1:]).returncode
-print(json.dumps({"rc": code,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+import json, os, resource, subprocess, sys, time
+
+def tree_rss_kb(root):
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/stat') as stat:
+                parents[int(pid)] = int(stat.read().rsplit(')', 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    tree, total, grown = {root}, 0, True
+    while grown:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree, grown = tree | found, bool(found)
+    for pid in tree:
+        try:
+            with open(f'/proc/{pid}/status') as status:
+                total += next(int(line.split()[1]) for line in status
+                              if line.startswith('VmRSS:'))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+child = subprocess.Popen(sys.argv[1:])
+samples = []
+while child.poll() is None:
+    samples.append((round(time.time(), 1), tree_rss_kb(child.pid)))
+    time.sleep(0.5)
+print(json.dumps({"rc": child.returncode,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "samples": samples}))
 """
 
 
@@ -148,10 +176,27 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
                     PROFILE_DIR / f"{work.name}-{name.replace(' ', '_').replace(',', '')}.json")
     slowest = sorted(((r["execution_time"], r["unique_id"].split(".")[-1])
                       for r in results["results"]), reverse=True)[:5]
+    measured["memory_by_node"] = memory_by_node(results, figures["samples"])
     # data tests' own time (summed over both threads), to see what the test scope saves
     tests_s = sum(r["execution_time"] for r in results["results"]
                   if r["unique_id"].startswith("test."))
     return {**measured, "slowest": slowest, "tests_s": tests_s}
+
+
+def memory_by_node(results: dict, samples: list[list[float]]) -> list[tuple[float, str]]:
+    """Each node's highest sampled RSS (MB) of the process tree while dbt compiled or ran it,
+    highest first. With two dbt threads a sample counts for both nodes then running."""
+    highest: dict[str, float] = {}
+    for result in results["results"]:
+        times = [datetime.fromisoformat(t[key].replace("Z", "+00:00")).timestamp()
+                 for t in result["timing"] for key in ("started_at", "completed_at")
+                 if t.get(key)]
+        if not times:
+            continue
+        during = [kb for at, kb in samples if min(times) <= at <= max(times)]
+        if during:
+            highest[result["unique_id"].split(".")[-1]] = max(during) / 1024
+    return sorted(((mb, name) for name, mb in highest.items()), reverse=True)
 
 
 def bench(events: int, work: Path, full_only: bool = False,
@@ -246,6 +291,11 @@ def render(rows: list[dict]) -> str:
                      f"{r['peak_mb']:,.0f} | "
                      f"{_rate(r)} | {slow} |")
     for r in rows:
+        if r.get("memory_by_node"):
+            nodes = ", ".join(f"{name} {mb:,.0f}" for mb, name in r["memory_by_node"][:3])
+            lines.append(f"\n{r['size']:,} events, {r['phase']}: the highest RSS (MB) of the "
+                         f"process tree, sampled twice a second, while these nodes ran: {nodes}.")
+    for r in rows:
         if "recomputed" in r:
             names = ", ".join(t.split(".")[-1] for t in r["recomputed"]) or "none"
             lines.append(f"\n{r['size']:,} events, {r['phase']}: kept Python models that "
@@ -292,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"peak {phase['peak_mb']:,.0f} MB  {_rate(phase)} events/s")
             for secs, name in phase["slowest"]:
                 print(f"      {secs:6.1f} s  {name}")
+            for mb, name in phase.get("memory_by_node", [])[:3]:
+                print(f"      {mb:6,.0f} MB {name}")
         rows.extend(phases)
         full = [p for p in phases if p["phase"] == "full build"]
         if full:
