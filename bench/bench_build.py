@@ -135,7 +135,7 @@ def land(later: Path, raw: Path) -> None:
 def run_floor(raw: Path, work: Path, events: int) -> dict:
     """bench/floor.py on the landing zone, measured like a phase."""
     print(f"  floor: bench/floor.py --raw {raw}", flush=True)
-    limit = os.environ.get("SEGMART_MEMORY_LIMIT", "8GB")
+    limit = os.environ.get("SEGMART_MEMORY_LIMIT", "6GB")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, str(FLOOR),
                            "--raw", str(raw), "--memory-limit", limit],
@@ -367,7 +367,7 @@ def write_results(path: Path, rows: list[dict], earlier: str = "") -> None:
     section = (
         f"## {datetime.now():%Y-%m-%d}, at {commit}\n\n"
         f"`bench/bench_build.py`, {os.cpu_count()} cores, "
-        f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '8GB')}. "
+        f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '6GB')}. "
         "A phase is the production build (`python -m segmart.build --exclude-resource-type "
         "unit_test`: `dbt build`, as_of latest, skipped when nothing changed; `forced` with "
         "`--force`); its wall time includes dbt's start (a full parse of the project, about "
