@@ -132,10 +132,15 @@ def land(later: Path, raw: Path) -> None:
         shutil.move(str(later / table / "part-later.parquet"), raw / table / "part-later.parquet")
 
 
+def memory_limit() -> str:
+    """DuckDB's cap for this run: SEGMART_MEMORY_LIMIT, or profiles.yml's default."""
+    return os.environ.get("SEGMART_MEMORY_LIMIT", "6GB")
+
+
 def run_floor(raw: Path, work: Path, events: int) -> dict:
     """bench/floor.py on the landing zone, measured like a phase."""
     print(f"  floor: bench/floor.py --raw {raw}", flush=True)
-    limit = os.environ.get("SEGMART_MEMORY_LIMIT", "6GB")
+    limit = memory_limit()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, str(FLOOR),
                            "--raw", str(raw), "--memory-limit", limit],
@@ -174,13 +179,18 @@ def run_phase(name: str, args: list[str], raw: Path, db: Path, work: Path,
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
         shutil.copy(work / "target" / "run_results.json",
                     PROFILE_DIR / f"{work.name}-{name.replace(' ', '_').replace(',', '')}.json")
-    slowest = sorted(((r["execution_time"], r["unique_id"].split(".")[-1])
+    slowest = sorted(((r["execution_time"], node_name(r["unique_id"]))
                       for r in results["results"]), reverse=True)[:5]
     measured["memory_by_node"] = memory_by_node(results, figures["samples"])
     # data tests' own time (summed over both threads), to see what the test scope saves
     tests_s = sum(r["execution_time"] for r in results["results"]
                   if r["unique_id"].startswith("test."))
     return {**measured, "slowest": slowest, "tests_s": tests_s}
+
+
+def node_name(unique_id: str) -> str:
+    """A node's name from its unique_id: a data test's, not the hash dbt appends to it."""
+    return unique_id.split(".")[2]
 
 
 def memory_by_node(results: dict, samples: list[list[float]]) -> list[tuple[float, str]]:
@@ -195,7 +205,7 @@ def memory_by_node(results: dict, samples: list[list[float]]) -> list[tuple[floa
             continue
         during = [kb for at, kb in samples if min(times) <= at <= max(times)]
         if during:
-            highest[result["unique_id"].split(".")[-1]] = max(during) / 1024
+            highest[node_name(result["unique_id"])] = max(during) / 1024
     return sorted(((mb, name) for name, mb in highest.items()), reverse=True)
 
 
@@ -367,7 +377,7 @@ def write_results(path: Path, rows: list[dict], earlier: str = "") -> None:
     section = (
         f"## {datetime.now():%Y-%m-%d}, at {commit}\n\n"
         f"`bench/bench_build.py`, {os.cpu_count()} cores, "
-        f"SEGMART_MEMORY_LIMIT={os.environ.get('SEGMART_MEMORY_LIMIT', '6GB')}. "
+        f"SEGMART_MEMORY_LIMIT={memory_limit()}. "
         "A phase is the production build (`python -m segmart.build --exclude-resource-type "
         "unit_test`: `dbt build`, as_of latest, skipped when nothing changed; `forced` with "
         "`--force`); its wall time includes dbt's start (a full parse of the project, about "

@@ -419,15 +419,19 @@ def skip_reason(y_train: np.ndarray, y_valid: np.ndarray, config: PropensityConf
             or _class_problem(y_valid, config.min_class_rows, "validation (as_of - H)"))
 
 
+def _user_order(user_ids: pd.Series) -> np.ndarray:
+    """The rows' positions in user_id order, ties in row order."""
+    return user_ids.reset_index(drop=True).sort_values(kind="stable").index.to_numpy()
+
+
 def training_rows(snapshots: pd.DataFrame, snapshot: int, target: str,
                   config: PropensityConfig) -> tuple[pd.DataFrame, np.ndarray]:
     """The snapshot's population rows in user_id order, sampled (sample_rows), and their
     labels. The rows are copied once: with millions of persons each copy is a gigabyte."""
     kept = np.flatnonzero((snapshots["snapshot_number"].to_numpy() == snapshot)
                           & population(snapshots, target, config))
-    order = snapshots["user_id"].iloc[kept].reset_index(drop=True).sort_values(kind="stable")
-    rows = sample_rows(snapshots.iloc[kept[order.index.to_numpy()]], config.max_train_rows,
-                       config.seed)
+    rows = sample_rows(snapshots.iloc[kept[_user_order(snapshots["user_id"].iloc[kept])]],
+                       config.max_train_rows, config.seed)
     return rows, labels(rows, target)
 
 
@@ -544,14 +548,14 @@ def scores_table(current: pd.DataFrame, snapshots: pd.DataFrame, config: Propens
 
     check_features(current.columns, config)
     schema = _score_schema()
-    by_user = current["user_id"].reset_index(drop=True).sort_values(kind="stable").index
+    by_user = _user_order(current["user_id"])
     parts = []
     for target in TARGETS:
         train, y_train = training_rows(snapshots, 1, target, config)
         if skip_reason(training_rows(snapshots, 2, target, config)[1], y_train, config):
             continue
         model = fit(train, y_train, config)
-        scored = by_user.to_numpy()[population(current, target, config)[by_user]]
+        scored = by_user[population(current, target, config)[by_user]]
         if len(scored) == 0:
             continue
         chunks, drivers = [], []
