@@ -1,6 +1,6 @@
 {#- int_user_days_aggregated's query at any as_of: one row per person per day counted back
-    from as_of over the given inputs. The feature snapshots pass inputs cut at their earlier
-    as_of, so a snapshot is the same SQL over what was known then (docs/propensity.md). -#}
+    from as_of over the given inputs. The check of the feature snapshots passes inputs cut
+    at an earlier as_of, to rebuild a snapshot's day table from what was known then. -#}
 {% macro user_days_at(as_of, hours, events, sessions, orders) %}
 with
 

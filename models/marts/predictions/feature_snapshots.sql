@@ -1,8 +1,7 @@
 {#- user_features as it was at as_of - H (snapshot 1) and as_of - 2H (snapshot 2), H =
     segmart_propensity_horizon_days, for the persons with some activity by then, with what
     each did in the H days after: the propensity models' training and validation rows. Each
-    snapshot is user_features' own query over its inputs cut at that time (macro
-    feature_snapshot). -#}
+    snapshot is user_features' own query at that time (macro feature_snapshot). -#}
 {%- set horizon = positive_var('segmart_propensity_horizon_days') %}
 
 with
