@@ -1,13 +1,27 @@
-{% macro landing_file_row_counts(table_name, source_relation, base, identity_columns=[],
-                                 optional=false, files=none) -%}
+{% macro landing_file_row_counts(table_name, source_relation, base, key_expression,
+                                 identity_columns=[], optional=false, files=none) -%}
     {#- a table without identity columns is counted on user_id, which every landing table has -#}
     {%- set read_columns = identity_columns if identity_columns else ['user_id'] -%}
+    {#- the base rows of the files counted: all, or the listed ones -#}
+    {%- if files is none -%}
+        {%- set counted = 'true' -%}
+    {%- elif files -%}
+        {%- set quoted = [] -%}
+        {%- for file in files -%}
+            {%- do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {%- set counted = 'source_file in (' ~ quoted | join(', ') ~ ')' -%}
+    {%- else -%}
+        {%- set counted = 'false' -%}
+    {%- endif -%}
     select
         '{{ table_name }}' as source_table,
         landed_files.source_file,
         landed_files.raw_rows,
         coalesce(stored_files.valid_rows, 0) as valid_rows,
         coalesce(stored_files.rejected_rows, 0) as rejected_rows,
+        coalesce(stored_files.valid_rows, 0) - coalesce(first_keys.count_first_keys, 0)
+            as duplicate_rows,
         landed_files.erased_rows
     from (
         select
@@ -50,19 +64,45 @@
             count(case when reject_reason is null then 1 end) as valid_rows,
             count(case when reject_reason is not null then 1 end) as rejected_rows
         from {{ base }}
-        {%- if files is not none %}
-        where
-            {%- if files %}
-            source_file in (
-                {%- for file in files %}
-                '{{ file | replace("'", "''") }}'{% if not loop.last %},{% endif %}
-                {%- endfor %}
-            )
-            {%- else %}
-            false
-            {%- endif %}
-        {%- endif %}
+        where {{ counted }}
         group by source_file
     ) as stored_files
         on landed_files.source_file = stored_files.source_file
+    left join (
+        {#- a key's first file is the first by name that holds it valid, the copy staging
+            keeps; a file's other valid rows are duplicates. files holds every file from the
+            first that changed on (data_quality_file_row_counts), so a counted key found in
+            an uncounted file was first there -#}
+        select
+            keys.first_file as source_file,
+            count(*) as count_first_keys
+        from (
+            select
+                {{ key_expression }} as row_key,
+                min(source_file) as first_file
+            from {{ base }}
+            where reject_reason is null and {{ key_expression }} is not null and {{ counted }}
+            group by {{ key_expression }}
+        ) as keys
+        {%- if files %}
+        left join (
+            select distinct earlier.row_key
+            from (
+                select {{ key_expression }} as row_key
+                from {{ base }}
+                where reject_reason is null and not ({{ counted }})
+            ) as earlier
+            inner join (
+                select {{ key_expression }} as row_key
+                from {{ base }}
+                where reject_reason is null and {{ counted }}
+            ) as counted_keys
+                on earlier.row_key = counted_keys.row_key
+        ) as seen_earlier
+            on keys.row_key = seen_earlier.row_key
+        where seen_earlier.row_key is null
+        {%- endif %}
+        group by keys.first_file
+    ) as first_keys
+        on landed_files.source_file = first_keys.source_file
 {%- endmacro %}

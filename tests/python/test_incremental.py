@@ -498,19 +498,25 @@ def test_load_scoped_tests_read_the_newest_load_and_full_scope_everything(replay
 
 
 def test_a_daily_build_counts_only_the_event_files_it_has_not_counted(replay):
-    """data_quality_file_row_counts: build 3 counts the event files new to it (its own, the
-    copy that lands with it and the upload finished since build 2) and keeps the counts of
-    the older ones; the small tables are counted every build; build 4, which takes in an
-    erasure request, counts every file again."""
+    """data_quality_file_row_counts: build 2 counts its own event file and keeps build 1's
+    count. Build 3 lands a copy in a file whose name sorts before every counted one: a key
+    it shares is now first held there, so the duplicates of the later files change, and it
+    counts every event file from it on (here every one). The small tables are counted every
+    build; build 4, which takes in an erasure request, counts every file again. Each build's
+    assert_row_counts_reconcile checks the duplicates these counts add up to."""
     counts = replay["file_counts"]
     built = [frame["counted_at"].max() for frame in counts]
-    third = counts[2]
-    events = third[third["source_table"] == "events"].set_index("source_file")["counted_at"]
-    assert set(events[events == built[2]].index) == {
-        "load-3.parquet", "load-0-resent.parquet", "load-2-upload.parquet"}
-    assert events["load-1.parquet"] == built[0]
-    assert events["load-2.parquet"] == built[1]
-    assert (third.loc[third["source_table"] != "events", "counted_at"] == built[2]).all()
-    fourth = counts[3]
+
+    def events(frame: pd.DataFrame) -> dict:
+        return frame[frame["source_table"] == "events"].set_index("source_file")[
+            "counted_at"].to_dict()
+
+    assert events(counts[1]) == {"load-1.parquet": built[0], "load-2.parquet": built[1]}
+    assert (counts[1].loc[counts[1]["source_table"] != "events", "counted_at"]
+            == built[1]).all()
+    assert events(counts[2]) == {name: built[2] for name in (
+        "load-0-resent.parquet", "load-1.parquet", "load-2.parquet", "load-2-upload.parquet",
+        "load-3.parquet")}
+    third, fourth = counts[2], counts[3]
     assert fourth["count_erased_records"].min() > third["count_erased_records"].max()
     assert (fourth["counted_at"] == built[3]).all()

@@ -1,7 +1,8 @@
-{#- One row per landed file: raw = valid + rejected + erased rows (landing_file_row_counts).
-    A daily build counts the event files it has not counted and those whose stored rows
-    changed, and the small tables in full; every file again when the erasure list grew, with
-    segmart_test_scope 'full' and on a full refresh. docs/incremental.md -#}
+{#- One row per landed file: raw = valid + rejected + erased rows, and the duplicates
+    (landing_file_row_counts). A daily build counts the event files it has not counted, those
+    whose stored rows changed and every file after the first of these by name, and the small
+    tables in full; every file again when the erasure list grew, with segmart_test_scope
+    'full' and on a full refresh. docs/incremental.md -#}
 {{ config(
     on_schema_change='fail',
     post_hook=[
@@ -31,9 +32,15 @@
             ~ " where counted.source_table = 'events' and (coalesce(stored.valid, 0)"
             ~ " <> counted.valid_rows or coalesce(stored.rejected, 0) <> counted.rejected_rows)"
         ).columns[0].values() | list %}
-        {%- set event_files = (landing_files('events') | reject('in', counted) | list)
-            + changed %}
-        {%- set event_files = event_files | unique | sort %}
+        {#- and every file that sorts after the first of those: the first file holding a
+            key, where its duplicates are not counted, may be another one now #}
+        {%- set recount = (landing_files('events') | reject('in', counted) | list) + changed %}
+        {%- set event_files = [] %}
+        {%- if recount %}
+            {%- set first = recount | min %}
+            {%- set event_files = (landing_files('events') + changed) | select('>=', first)
+                | unique | sort %}
+        {%- endif %}
     {%- endif %}
 {%- endif %}
 
@@ -43,7 +50,7 @@ with
     {{ table.name }} as (
 
         {{ landing_file_row_counts(
-            table.name, source(*table.source), ref(table.base),
+            table.name, source(*table.source), ref(table.base), table.key,
             identity_columns=table.identity_columns, optional=table.optional,
             files=event_files if table.name == 'events' else none,
         ) }}
@@ -72,6 +79,7 @@ final as (
         cast(unioned.raw_rows as bigint) as raw_rows,
         cast(unioned.valid_rows as bigint) as valid_rows,
         cast(unioned.rejected_rows as bigint) as rejected_rows,
+        cast(unioned.duplicate_rows as bigint) as duplicate_rows,
         cast(unioned.erased_rows as bigint) as erased_rows,
         unioned.raw_rows = unioned.valid_rows + unioned.rejected_rows + unioned.erased_rows
             as reconciles,

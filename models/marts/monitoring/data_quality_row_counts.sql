@@ -1,16 +1,16 @@
-{#- One row per landing table: raw = staged + duplicate + rejected + erased rows.
-    Raw and erased rows are the sums of data_quality_file_row_counts (counted in the files),
-    the other three are counted in the models, so a row lost anywhere in staging breaks the
-    equation (tested by assert_row_counts_reconcile). Rows of files rejected whole are not
-    read, so not yet counted (count_rejected_files). -#}
+{#- One row per landing table: raw = staged + duplicate + rejected + erased rows. Raw,
+    duplicate and erased rows add up data_quality_file_row_counts, staged and rejected rows
+    are counted in their models, so a row lost anywhere in staging breaks the equation
+    (assert_row_counts_reconcile). Rows of files rejected whole are not read, so not yet
+    counted (count_rejected_files). -#}
 with
 
 {% for table in landing_tables() %}
     {{ table.name }} as (
 
         {{ landing_row_counts(
-            table.name, table.key, ref(table.staged), ref(table.staged ~ '_rejected'),
-            ref(table.base), ref('data_quality_file_row_counts'),
+            table.name, ref(table.staged), ref(table.staged ~ '_rejected'),
+            ref('data_quality_file_row_counts'),
         ) }}
 
     ),
