@@ -101,3 +101,45 @@
             ['user_id', 'requested_at'], optional=true) }}
     ) as landed
 {%- endmacro %}
+
+
+{#- Every version counts, as in erased_records. Phones are hashed as events carry them, in
+    the international form only (phone_hash). -#}
+{% macro erased_contacts() -%}
+    select distinct
+        hashed.identifier_type,
+        hashed.identifier_value
+    from (
+        select
+            kinds.identifier_type,
+            case kinds.identifier_type
+                when 'email' then {{ email_hash('landed.email') }}
+                else {{ phone_hash('landed.phone') }}
+            end as identifier_value
+        from (
+            {{ landing_select(
+                source('crm', 'customers'), 'customers', ['user_id', 'email', 'phone']) }}
+        ) as landed
+        inner join {{ ref('stg_crm__erased_records') }} as erased
+            on trim(cast(landed.user_id as string)) = erased.user_id
+        cross join (
+            select 'email' as identifier_type
+            union all
+            select 'phone' as identifier_type
+        ) as kinds
+    ) as hashed
+    where hashed.identifier_value is not null
+{%- endmacro %}
+
+
+{#- Keeps every row: only the hashes go. -#}
+{% macro clear_erased_contacts(relation) -%}
+    {%- set emails = "select identifier_value from (" ~ erased_contacts()
+        ~ ") as erased where identifier_type = 'email'" -%}
+    {%- set phones = "select identifier_value from (" ~ erased_contacts()
+        ~ ") as erased where identifier_type = 'phone'" -%}
+    update {{ relation }} set
+        email_sha256 = case when email_sha256 in ({{ emails }}) then null else email_sha256 end,
+        phone_sha256 = case when phone_sha256 in ({{ phones }}) then null else phone_sha256 end
+    where email_sha256 in ({{ emails }}) or phone_sha256 in ({{ phones }})
+{%- endmacro %}

@@ -31,6 +31,18 @@ TRIO = ("trio0", "trio1", "trio2")
 TRIO_EMAILS = ("trio-a@example.org", "trio-a@example.org", "trio-c@example.org")
 
 
+def _page_views(events: pd.DataFrame, as_of: str, days_before: int, **columns
+                ) -> pd.DataFrame:
+    """Page views `days_before` days before as_of, one per event_id, copied from the first
+    events with the columns given (a value per row, or one for all)."""
+    rows = events.iloc[:len(columns["event_id"])].copy()
+    rows["event_type"] = "page_view"
+    rows["occurred_at"] = pd.Timestamp(as_of) - pd.Timedelta(days=days_before)
+    for name, values in columns.items():
+        rows[name] = values
+    return rows
+
+
 @pytest.fixture(scope="module")
 def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[str, str]]:
     """2,500 persons, a tenth with a planted duplicate and a twentieth with a near-miss, and
@@ -54,34 +66,32 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[st
                            & customers["phone"].str.startswith("+", na=False)]
     clicker, buyer = originals.iloc[5], with_phone["user_id"].sort_values().iloc[0]
     phone = with_phone.loc[with_phone["user_id"] == buyer, "phone"].iloc[0]
-    carried = events.iloc[:2].copy()
-    carried["event_id"] = ["newsletter-click", "guest-checkout"]
-    carried["anonymous_id"] = ["d-newsletter", "d-checkout"]
-    carried["user_id"] = None
-    carried["event_type"] = "page_view"
-    carried["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=1)
-    carried["email"] = [f"  {clicker.upper()}@EXAMPLE.COM ", None]
-    carried["phone"] = [None, f"{phone[:3]} {phone[3:7]} {phone[7:]}"]
+    as_of = manifest["as_of"]
+    carried = _page_views(events, as_of, 1, event_id=["newsletter-click", "guest-checkout"],
+                          anonymous_id=["d-newsletter", "d-checkout"], user_id=None,
+                          email=[f"  {clicker.upper()}@EXAMPLE.COM ", None],
+                          phone=[None, f"{phone[:3]} {phone[3:7]} {phone[7:]}"])
     # logged-in events with identifiers: a new e-mail of its own, and the clicker's e-mail
-    logged_in = events.iloc[:2].copy()
-    logged_in["event_id"] = ["login-new-email", "login-foreign-email"]
-    logged_in["anonymous_id"] = ["d-login-new", "d-login-foreign"]
-    logged_in["user_id"] = [originals.iloc[6], originals.iloc[7]]
-    logged_in["event_type"] = "page_view"
-    logged_in["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=2)
-    logged_in["email"] = ["Fresh.Reader@Example.NET", f"{clicker}@example.com"]
-    logged_in["phone"] = None
+    logged_in = _page_views(events, as_of, 2,
+                            event_id=["login-new-email", "login-foreign-email"],
+                            anonymous_id=["d-login-new", "d-login-foreign"],
+                            user_id=[originals.iloc[6], originals.iloc[7]],
+                            email=["Fresh.Reader@Example.NET", f"{clicker}@example.com"],
+                            phone=None)
+    # logged-in events of living persons with the e-mail of a record erased now (the
+    # requested original's) and of one erased by a later request (trio2's): cleared, kept
+    foreign = _page_views(events, as_of, 2, event_id=["login-erased-email", "login-trio-email"],
+                          anonymous_id=["d-login-erased", "d-login-trio"],
+                          user_id=[originals.iloc[8], originals.iloc[9]],
+                          email=[f" {erased.upper()}@example.com", TRIO_EMAILS[2]], phone=None)
     # logged-out events whose values cannot be hashed: kept, counted in data_quality; a
     # placeholder e-mail is ignored, not invalid
-    unusable = events.iloc[:4].copy()
-    unusable["event_id"] = ["bad-email", "bad-phone", "bad-both", "placeholder-email"]
-    unusable["anonymous_id"] = ["d-bad-email", "d-bad-phone", "d-bad-both", "d-placeholder"]
-    unusable["user_id"] = None
-    unusable["event_type"] = "page_view"
-    unusable["occurred_at"] = pd.Timestamp(manifest["as_of"]) - pd.Timedelta(days=3)
-    unusable["email"] = ["reader.example.com", None, "two@@example.com", "noreply@shop.test"]
-    unusable["phone"] = [None, "07700 900123", "+44 12", "  "]
-    pd.concat([carried, logged_in, unusable]).to_parquet(
+    unusable = _page_views(
+        events, as_of, 3, event_id=["bad-email", "bad-phone", "bad-both", "placeholder-email"],
+        anonymous_id=["d-bad-email", "d-bad-phone", "d-bad-both", "d-placeholder"],
+        user_id=None, email=["reader.example.com", None, "two@@example.com", "noreply@shop.test"],
+        phone=[None, "07700 900123", "+44 12", "  "])
+    pd.concat([carried, logged_in, foreign, unusable]).to_parquet(
         raw / "events" / "zz-identity-test.parquet")
     # seven records chained by shared e-mails and phones, each value on two of them: one
     # component of seven, over the limit of five CRM records per person
@@ -225,7 +235,8 @@ def test_an_unusable_identifier_on_an_event_is_counted_not_dropped_silently(iden
 
 def test_erasing_one_record_erases_the_whole_person(identities):
     """The request names the original; its duplicate (same e-mail in another case) goes too,
-    from every relation but the suppression lists, with its e-mail's salted hash."""
+    from every relation but the suppression lists, with its e-mail's salted hash, also from
+    a living person's login that carried it."""
     build, _, erased, duplicate, _ = identities
     erased_records = dict(build.query(
         "select user_id, erased_because from staging.stg_crm__erased_records"))
@@ -235,6 +246,9 @@ def test_erasing_one_record_erases_the_whole_person(identities):
     needles = [erased, duplicate,
                hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()]
     assert columns_holding(build, needles) == []
+    # a living person's login that carried the erased e-mail is kept, without it
+    assert build.query("select user_id is not null, email_sha256 from staging.stg_tracking__events"
+                       " where event_id = 'login-erased-email'") == [(True, None)]
 
 
 def _with_trio_request(build: Build, work: Path) -> tuple[Path, Path, Build]:
@@ -249,8 +263,9 @@ def _with_trio_request(build: Build, work: Path) -> tuple[Path, Path, Build]:
 
 def test_a_person_joined_by_the_previous_build_is_erased_whole(identities, tmp_path):
     """A request for trio0 after a build that joined trio0-trio1-trio2: trio2 shares nothing
-    with trio0, so only the previous build's person names it. All three go, and stay gone
-    after a --full-refresh (the suppression list is only appended to)."""
+    with trio0, so only the previous build's person names it. All three go, with their
+    e-mails' hashes (trio2's also from a living person's stored login), and stay gone after
+    a --full-refresh (the suppression list is only appended to)."""
     build, *_ = identities
     persons = dict(build.query("select user_id, person_id from intermediate.int_identity_persons"
                                " where user_id like 'trio%'"))
@@ -268,6 +283,9 @@ def test_a_person_joined_by_the_previous_build_is_erased_whole(identities, tmp_p
         assert erased == {"trio0": "requested", "trio1": "same_person",
                           "trio2": "same_person"}
         assert columns_holding(later, needles) == []
+        # trio2's e-mail on a living person's login, stored before: cleared, the event kept
+        assert later.query("select email_sha256 from staging.stg_tracking__events"
+                           " where event_id = 'login-trio-email'") == [(None,)]
 
 
 def test_a_base_model_built_without_the_list_still_drops_a_new_request(identities, tmp_path):

@@ -6,6 +6,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ incremental_delete(erased_rows_condition(this, ref('base_tracking__events'))) }}",
+        "{{ clear_erased_contacts(this) if is_incremental() else 'select 1' }}",
     ],
     **file_batch_table_config('event_id')
 ) }}

@@ -8,13 +8,15 @@
     build reads the files it has not stored yet, and again the files of rows it rejected as
     occurred_in_future once their time has come. Rows of erased persons are never
     stored: new files are filtered on the way in, stored rows are deleted by the post-hook
-    when a deletion request lands.
+    when a deletion request lands. So are an erased record's e-mail and phone on another
+    person's event: cleared on the way in and by the post-hook (erased_contacts).
 -#}
 {{ config(
     on_schema_change='fail',
     post_hook=[
         "{{ delete_rows(this, erased_rows_condition(this, base=this))
             if is_incremental() else 'select 1' }}",
+        "{{ clear_erased_contacts(this) if is_incremental() else 'select 1' }}",
     ],
     **file_batch_table_config('source_file')
 ) }}
@@ -39,6 +41,12 @@ source as (
         'product_id', 'category', 'price', 'quantity', 'device_type', 'channel', 'country',
         'engagement_ms', 'loaded_at', 'email', 'phone',
     ], files=batch_files) }}
+
+),
+
+erased_contacts as (
+
+    {{ erased_contacts() }}
 
 ),
 
@@ -124,36 +132,51 @@ final as (
     -- the raw text of occurred_at, price and quantity is kept for rejected rows, which are
     -- read to diagnose them; on valid rows it would be 10 M strings nothing reads
     select
-        event_id,
-        event_type,
+        classified.event_id,
+        classified.event_type,
         case
-            when reject_reason is not null then cast(occurred_at_landed as string)
+            when classified.reject_reason is not null
+                then cast(classified.occurred_at_landed as string)
         end as occurred_at_raw,
-        occurred_at,
-        anonymous_id,
-        user_id,
-        page_path,
-        product_id,
-        category,
-        case when reject_reason is not null then cast(price_landed as string) end as price_raw,
-        price,
+        classified.occurred_at,
+        classified.anonymous_id,
+        classified.user_id,
+        classified.page_path,
+        classified.product_id,
+        classified.category,
         case
-            when reject_reason is not null then cast(quantity_landed as string)
+            when classified.reject_reason is not null then cast(classified.price_landed as string)
+        end as price_raw,
+        classified.price,
+        case
+            when classified.reject_reason is not null
+                then cast(classified.quantity_landed as string)
         end as quantity_raw,
-        quantity,
-        device_type,
-        channel,
-        country,
-        engagement_ms,
-        loaded_at,
-        email_sha256,
-        phone_sha256,
-        has_invalid_email,
-        has_invalid_phone,
-        source_file,
-        reject_reason,
-        staged_at
+        classified.quantity,
+        classified.device_type,
+        classified.channel,
+        classified.country,
+        classified.engagement_ms,
+        classified.loaded_at,
+        -- an erased record's e-mail or phone names the erased person, whoever's event it is on
+        case when erased_emails.identifier_value is null then classified.email_sha256 end
+            as email_sha256,
+        case when erased_phones.identifier_value is null then classified.phone_sha256 end
+            as phone_sha256,
+        classified.has_invalid_email,
+        classified.has_invalid_phone,
+        classified.source_file,
+        classified.reject_reason,
+        classified.staged_at
     from classified
+    left join erased_contacts as erased_emails
+        on
+            erased_emails.identifier_type = 'email'
+            and classified.email_sha256 = erased_emails.identifier_value
+    left join erased_contacts as erased_phones
+        on
+            erased_phones.identifier_type = 'phone'
+            and classified.phone_sha256 = erased_phones.identifier_value
 
 )
 
