@@ -111,6 +111,10 @@ def replay(tmp_path_factory):
     again = loads[0]["events"].sample(n=40, random_state=1)
     changed = loads[1]["events"].sample(n=20, random_state=2).assign(page_path="/re-sent")
     loads[2]["events"] = pd.concat([loads[2]["events"], again, changed])
+    # and copies in the daily file of build 2, which sorts last: that build counts that file
+    # alone, so its duplicates are found by joining its keys to the stored ones
+    loads[1]["events"] = pd.concat([loads[1]["events"],
+                                    loads[0]["events"].sample(n=15, random_state=5)])
     # and a copy with another payload in a file whose name sorts first, landing after the
     # original: its copy wins now (first file by name), so every layer must take its values
     resent_first = loads[1]["events"].sample(n=20, random_state=3).assign(
@@ -497,7 +501,7 @@ def test_load_scoped_tests_read_the_newest_load_and_full_scope_everything(replay
     assert _unique_event_id_status(db, replay["raw"], tmp_path, "load") == "fail"
 
 
-def test_a_daily_build_counts_only_the_event_files_it_has_not_counted(replay):
+def test_a_daily_build_counts_the_event_files_from_the_first_new_one_by_name(replay):
     """data_quality_file_row_counts: build 2 counts its own event file and keeps build 1's
     count. Build 3 lands a copy in a file whose name sorts before every counted one: a key
     it shares is now first held there, so the duplicates of the later files change, and it

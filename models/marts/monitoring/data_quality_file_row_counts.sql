@@ -34,12 +34,12 @@
         ).columns[0].values() | list %}
         {#- and every file that sorts after the first of those: the first file holding a
             key, where its duplicates are not counted, may be another one now #}
-        {%- set recount = (landing_files('events') | reject('in', counted) | list) + changed %}
+        {%- set landed = landing_files('events') %}
+        {%- set recount = (landed | reject('in', counted) | list) + changed %}
         {%- set event_files = [] %}
         {%- if recount %}
             {%- set first = recount | min %}
-            {%- set event_files = (landing_files('events') + changed) | select('>=', first)
-                | unique | sort %}
+            {%- set event_files = (landed + changed) | select('>=', first) | unique | sort %}
         {%- endif %}
     {%- endif %}
 {%- endif %}
