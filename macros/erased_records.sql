@@ -133,13 +133,11 @@
 
 
 {#- Keeps every row: only the hashes go. -#}
-{% macro clear_erased_contacts(relation) -%}
-    {%- set emails = "select identifier_value from (" ~ erased_contacts()
-        ~ ") as erased where identifier_type = 'email'" -%}
-    {%- set phones = "select identifier_value from (" ~ erased_contacts()
-        ~ ") as erased where identifier_type = 'phone'" -%}
-    update {{ relation }} set
-        email_sha256 = case when email_sha256 in ({{ emails }}) then null else email_sha256 end,
-        phone_sha256 = case when phone_sha256 in ({{ phones }}) then null else phone_sha256 end
-    where email_sha256 in ({{ emails }}) or phone_sha256 in ({{ phones }})
+{% macro clear_erased_contacts(relation, identifier_type) -%}
+    update {{ relation }} set {{ identifier_type }}_sha256 = null
+    where {{ identifier_type }}_sha256 in (
+        select erased.identifier_value
+        from ({{ erased_contacts() }}) as erased
+        where erased.identifier_type = '{{ identifier_type }}'
+    )
 {%- endmacro %}

@@ -6,7 +6,8 @@
     on_schema_change='fail',
     post_hook=[
         "{{ incremental_delete(erased_rows_condition(this, ref('base_tracking__events'))) }}",
-        "{{ clear_erased_contacts(this) if is_incremental() else 'select 1' }}",
+        "{{ clear_erased_contacts(this, 'email') if is_incremental() else 'select 1' }}",
+        "{{ clear_erased_contacts(this, 'phone') if is_incremental() else 'select 1' }}",
     ],
     **file_batch_table_config('event_id')
 ) }}

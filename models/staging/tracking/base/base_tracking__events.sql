@@ -16,7 +16,8 @@
     post_hook=[
         "{{ delete_rows(this, erased_rows_condition(this, base=this))
             if is_incremental() else 'select 1' }}",
-        "{{ clear_erased_contacts(this) if is_incremental() else 'select 1' }}",
+        "{{ clear_erased_contacts(this, 'email') if is_incremental() else 'select 1' }}",
+        "{{ clear_erased_contacts(this, 'phone') if is_incremental() else 'select 1' }}",
     ],
     **file_batch_table_config('source_file')
 ) }}
