@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_build.py --events 1000000 # one size
     .venv/bin/python bench/bench_build.py --with-100m      # adds 100 M events (long)
     .venv/bin/python bench/bench_build.py --events 100000000 --full-only  # one full build
+    .venv/bin/python bench/bench_build.py --events 100000000 --daily-only # and one more day
     .venv/bin/python bench/bench_build.py --with-100m --threads 1  # one model at a time
     .venv/bin/python bench/bench_build.py --profile /tmp/prof  # keep every node's time
 
@@ -210,20 +211,21 @@ def memory_by_node(results: dict, samples: list[list[float]]) -> list[tuple[floa
 
 
 def bench(events: int, work: Path, full_only: bool = False,
-          dbt_args: tuple[str, ...] = ()) -> list[dict]:
+          dbt_args: tuple[str, ...] = (), daily_only: bool = False) -> list[dict]:
     raw, later, db = work / "raw", work / "later", work / "bench.duckdb"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     generate(events, raw)
     held = hold_back_last_day(raw, later)
     counted = duckdb.sql(f"select count(*) from '{raw}/events/*.parquet'").fetchall()[0][0]
-    phases = [run_floor(raw, work, counted)]
+    phases = [] if daily_only else [run_floor(raw, work, counted)]
     phases += [run_phase("full build", [*PRODUCTION_BUILD, "--full-refresh", *dbt_args],
                         raw, db, work, counted)]
     if not full_only:
         land(later, raw)
         phases.append(run_phase("one more day", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 held["events"]))
+    if not (full_only or daily_only):
         # the same build again with nothing landed: segmart.build finds nothing changed
         phases.append(run_phase("nothing new", [*PRODUCTION_BUILD, *dbt_args], raw, db, work,
                                 0))
@@ -321,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-100m", action="store_true", help="also 100 M events")
     parser.add_argument("--full-only", action="store_true",
                         help="only the full build (no one-more-day phase)")
+    parser.add_argument("--daily-only", action="store_true",
+                        help="only the full build and one more day (no floor, no build with "
+                             "nothing new): what a 100 M run can afford")
     parser.add_argument("--threads", type=int,
                         default=int(os.environ.get("SEGMART_THREADS", "2")),
                         help="dbt threads (default: the profile's, SEGMART_THREADS or 2); 1 "
@@ -343,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         print(f"\n== {size:,} events", flush=True)
         phases = bench(size, args.work / f"{size}", args.full_only,
-                       ("--threads", str(args.threads)))
+                       ("--threads", str(args.threads)), args.daily_only)
         for phase in phases:
             phase["threads"] = args.threads
         for phase in phases:
