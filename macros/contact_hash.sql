@@ -35,6 +35,22 @@
     '+' || case when {{ text }} like '00%' then substr({{ digits }}, 3) else {{ digits }} end
 {%- endmacro %}
 
+{#- Digits only, so a trunk prefix is matched however the number is spaced; a number written
+    with + or 00 is already international and gives null. -#}
+{% macro national_phone_e164(expression, calling_code, national_prefix) -%}
+    {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
+    {%- set flags = ", 'g'" if target.type == 'duckdb' else '' -%}
+    {%- set digits = "regexp_replace(" ~ text ~ ", '[^0-9]', ''" ~ flags ~ ")" -%}
+    case
+        when {{ text }} not like '+%' and {{ text }} not like '00%' and {{ calling_code }} <> ''
+            then '+' || {{ calling_code }} || case
+                when {{ national_prefix }} <> '' and {{ digits }} like {{ national_prefix }} || '%'
+                    then substr({{ digits }}, length({{ national_prefix }}) + 1)
+                else {{ digits }}
+            end
+    end
+{%- endmacro %}
+
 {% macro is_usable_event_phone(expression) -%}
     {%- set text = 'trim(cast(' ~ expression ~ ' as string))' -%}
     ({{ text }} like '+%' or {{ text }} like '00%')

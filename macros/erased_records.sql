@@ -103,30 +103,50 @@
 {%- endmacro %}
 
 
-{#- Every version counts, as in erased_records. Phones are hashed as events carry them, in
-    the international form only (phone_hash). -#}
+{#- Every version counts, as in erased_records. A phone is hashed as events carry it
+    (phone_hash); one written nationally also in the international form its record's country
+    gives it, since an event carries only that form. -#}
 {% macro erased_contacts() -%}
     select distinct
         hashed.identifier_type,
         hashed.identifier_value
     from (
         select
-            kinds.identifier_type,
-            case kinds.identifier_type
-                when 'email' then {{ email_hash('landed.email') }}
-                else {{ phone_hash('landed.phone') }}
+            forms.identifier_type,
+            case forms.form
+                when 'email' then {{ email_hash('contacts.email') }}
+                when 'international' then {{ phone_hash('contacts.phone') }}
+                else {{ phone_hash('contacts.national_phone') }}
             end as identifier_value
         from (
-            {{ landing_select(
-                source('crm', 'customers'), 'customers', ['user_id', 'email', 'phone']) }}
-        ) as landed
-        inner join {{ ref('stg_crm__erased_records') }} as erased
-            on trim(cast(landed.user_id as string)) = erased.user_id
+            select
+                landed.email,
+                landed.phone,
+                {{ national_phone_e164(
+                    'landed.phone', 'codes.calling_code', 'codes.national_prefix') }}
+                    as national_phone
+            from (
+                {{ landing_select(source('crm', 'customers'), 'customers',
+                    ['user_id', 'email', 'phone', 'country']) }}
+            ) as landed
+            inner join {{ ref('stg_crm__erased_records') }} as erased
+                on trim(cast(landed.user_id as string)) = erased.user_id
+            left join {{ ref('country_calling_codes') }} as codes
+                on upper(trim(cast(landed.country as string))) = codes.country
+        ) as contacts
         cross join (
-            select 'email' as identifier_type
+            select
+                'email' as form,
+                'email' as identifier_type
             union all
-            select 'phone' as identifier_type
-        ) as kinds
+            select
+                'international' as form,
+                'phone' as identifier_type
+            union all
+            select
+                'national' as form,
+                'phone' as identifier_type
+        ) as forms
     ) as hashed
     where hashed.identifier_value is not null
 {%- endmacro %}

@@ -79,11 +79,19 @@ def identities(tmp_path_factory) -> tuple[Build, pd.DataFrame, str, str, dict[st
                             email=["Fresh.Reader@Example.NET", f"{clicker}@example.com"],
                             phone=None)
     # logged-in events of living persons with the e-mail of a record erased now (the
-    # requested original's) and of one erased by a later request (trio2's): cleared, kept
-    foreign = _page_views(events, as_of, 2, event_id=["login-erased-email", "login-trio-email"],
-                          anonymous_id=["d-login-erased", "d-login-trio"],
-                          user_id=[originals.iloc[8], originals.iloc[9]],
-                          email=[f" {erased.upper()}@example.com", TRIO_EMAILS[2]], phone=None)
+    # requested original's) and of one erased by a later request (trio2's), and with the
+    # phone that a version of the requested original has in national form: cleared, kept
+    national, international = phone_for("GB", 600_000)
+    foreign = _page_views(events, as_of, 2,
+                          event_id=["login-erased-email", "login-trio-email",
+                                    "login-erased-phone"],
+                          anonymous_id=["d-login-erased", "d-login-trio", "d-login-phone"],
+                          user_id=[originals.iloc[8], originals.iloc[9], originals.iloc[10]],
+                          email=[f" {erased.upper()}@example.com", TRIO_EMAILS[2], None],
+                          phone=[None, None, f"{international[:3]} {international[3:]}"])
+    version = customers[customers["user_id"] == erased].iloc[:1].copy()
+    version["phone"], version["country"] = national, "GB"
+    version.to_parquet(raw / "customers" / "zz-identity-erased-phone.parquet")
     # logged-out events whose values cannot be hashed: kept, counted in data_quality; a
     # placeholder e-mail is ignored, not invalid
     unusable = _page_views(
@@ -236,19 +244,24 @@ def test_an_unusable_identifier_on_an_event_is_counted_not_dropped_silently(iden
 def test_erasing_one_record_erases_the_whole_person(identities):
     """The request names the original; its duplicate (same e-mail in another case) goes too,
     from every relation but the suppression lists, with its e-mail's salted hash, also from
-    a living person's login that carried it."""
+    a living person's login that carried it, and the hash of a phone one of its versions
+    has in national form, from a login that carried it internationally."""
     build, _, erased, duplicate, _ = identities
     erased_records = dict(build.query(
         "select user_id, erased_because from staging.stg_crm__erased_records"))
     assert erased_records[erased] == "requested"
     assert erased_records[duplicate] == "same_person"
-    email = f"{erased}@example.com"
+    email, phone = f"{erased}@example.com", phone_for("GB", 600_000)[1]
     needles = [erased, duplicate,
-               hashlib.sha256(f"segmart-development-salt{email}".encode()).hexdigest()]
+               *(hashlib.sha256(f"segmart-development-salt{value}".encode()).hexdigest()
+                 for value in (email, phone))]
     assert columns_holding(build, needles) == []
-    # a living person's login that carried the erased e-mail is kept, without it
-    assert build.query("select user_id is not null, email_sha256 from staging.stg_tracking__events"
-                       " where event_id = 'login-erased-email'") == [(True, None)]
+    # living persons' logins that carried the erased e-mail or phone are kept, without them
+    assert build.query("select event_id, user_id is not null, email_sha256, phone_sha256"
+                       " from staging.stg_tracking__events"
+                       " where event_id in ('login-erased-email', 'login-erased-phone')"
+                       " order by event_id") == [("login-erased-email", True, None, None),
+                                                 ("login-erased-phone", True, None, None)]
 
 
 def _with_trio_request(build: Build, work: Path) -> tuple[Path, Path, Build]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -59,3 +62,45 @@ def test_no_phones_give_typed_empty_columns():
     empty = phone_numbers_table(_customers([]))
     assert empty.empty
     assert str(empty["phone_e164"].dtype) == "string" and empty["has_invalid_phone"].dtype == bool
+
+
+def test_the_calling_code_seed_is_the_installed_phonenumbers_metadata():
+    """The erasure reads national phones with seeds/country_calling_codes.csv; a phonenumbers
+    upgrade that changes a code or trunk prefix must regenerate it."""
+    seed = Path(__file__).resolve().parents[2] / "seeds" / "country_calling_codes.csv"
+    expected = io.StringIO()
+    phones.write_calling_codes(expected)
+    assert seed.read_text() == expected.getvalue(), (
+        "seeds/country_calling_codes.csv differs from phonenumbers' metadata; regenerate it: "
+        "python -m segmart.identity.phones > seeds/country_calling_codes.csv")
+
+
+def test_dropping_the_trunk_prefix_gives_the_parsers_e164_in_almost_every_region():
+    """The rule of national_phone_e164 (the calling code, then the digits without the trunk
+    prefix; the macro itself is checked by assert_macros_behave) against phonenumbers' E.164
+    for the national form of each region's example mobile: docs/personal-data.md names the
+    regions where it falls short."""
+    import phonenumbers
+
+    rows = []
+    for country, code, prefix in phones.calling_code_rows():
+        example = phonenumbers.example_number_for_type(
+            country, phonenumbers.PhoneNumberType.MOBILE)
+        if example is None:
+            continue
+        national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+        e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+        rows.append((country, national, e164, code, prefix or None))
+    frame = pd.DataFrame(rows, columns=["country", "phone", "e164", "code", "prefix"])
+    digits = "regexp_replace(trim(phone), '[^0-9]', '', 'g')"
+    with duckdb.connect() as con:
+        con.register("frame", frame)
+        read = con.execute(f"""
+            select country, e164, '+' || code || case
+                when prefix <> '' and {digits} like prefix || '%'
+                    then substr({digits}, length(prefix) + 1)
+                else {digits} end as read
+            from frame""").df()
+    wrong = read[read["read"] != read["e164"]]
+    assert len(read) > 200
+    assert set(wrong["country"]) == {"AR", "BY"}, wrong

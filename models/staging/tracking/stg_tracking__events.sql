@@ -12,6 +12,7 @@
     **file_batch_table_config('event_id')
 ) }}
 -- depends_on: {{ ref('stg_crm__erased_records') }}
+-- depends_on: {{ ref('country_calling_codes') }}
 
 {#- the valid base rows to choose among. A full build inlines them where they are read
     rather than sharing one CTE, which DuckDB would materialize (every column of every

@@ -7,10 +7,13 @@ country as delivered, so the next build parses only the pairs it has not seen.
 
 from __future__ import annotations
 
+import csv
+import sys
 from importlib import metadata
 
 import duckdb
 import pandas as pd
+import phonenumbers
 
 from segmart.activation.normalise import phone_e164
 
@@ -55,3 +58,28 @@ def phone_numbers_table(customers: pd.DataFrame,
     # typed, so that a CRM without phones still gives text columns, not untyped ones
     return out[list(COLUMNS)].astype({"user_id": "string", "phone_key": "string",
                                       "phone_e164": "string", "has_invalid_phone": "bool"})
+
+
+CALLING_CODE_COLUMNS = ("country", "calling_code", "national_prefix")
+
+
+def calling_code_rows() -> list[tuple[str, str, str]]:
+    """Per region phonenumbers knows: its calling code and trunk prefix ('' when its
+    national numbers have none). The rows of seeds/country_calling_codes.csv, so that SQL
+    can read a nationally written phone of a known country internationally."""
+    rows = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        found = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        rows.append((region, str(found.country_code), found.national_prefix or ""))
+    return rows
+
+
+def write_calling_codes(out) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CALLING_CODE_COLUMNS)
+    writer.writerows(calling_code_rows())
+
+
+if __name__ == "__main__":
+    # python -m segmart.identity.phones > seeds/country_calling_codes.csv
+    write_calling_codes(sys.stdout)

@@ -236,6 +236,29 @@ cases as (
         (
             {{ money('0.1') }} + {{ money('0.2') }} = {{ money('0.3') }}
         ) as passed
+    union all
+    select
+        'national_phone_e164: a GB number drops its trunk 0, however spaced' as case_name,
+        (
+            {{ national_phone_e164("' 07700 900-456'", "'44'", "'0'") }} = '+447700900456'
+        ) as passed
+    union all
+    select
+        'national_phone_e164: an IT number has no trunk prefix to drop' as case_name,
+        (
+            {{ national_phone_e164("'312 345 6789'", "'39'", 'cast(null as string)') }}
+            = '+393123456789'
+        ) as passed
+    union all
+    select
+        'national_phone_e164: an international number or an unknown country gives null'
+            as case_name,
+        (
+            {{ national_phone_e164("'+44 7700 900456'", "'44'", "'0'") }} is null
+            and {{ national_phone_e164("'0044 7700 900456'", "'44'", "'0'") }} is null
+            and {{ national_phone_e164("'07700 900456'", 'cast(null as string)', "'0'") }}
+            is null
+        ) as passed
 
 )
 
