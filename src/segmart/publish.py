@@ -11,6 +11,10 @@ a reader that already has it open keeps reading its copy until it reconnects.
 
 A failed copy leaves the previous serving file untouched.
 
+The tables and columns carry their descriptions from dbt's manifest (`target/manifest.json`,
+or `$DBT_TARGET_PATH`), so a BI tool shows them; the warehouse itself stores none on DuckDB
+(dbt writing them cost every build a few seconds, and no reader opens the warehouse).
+
 The direct identifiers the activation export needs (`pii.pii_customers`) are published the
 same way to a separate restricted file beside it, `<name>.pii.duckdb` (owner read/write
 only), never into the serving file BI reads; the export finds it from its `--db`, so an
@@ -20,6 +24,7 @@ export never waits for a build either (docs/personal-data.md).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -33,6 +38,11 @@ PII_SCHEMA = "pii"
 PII_TABLES = ("pii_customers",)
 # a small table that tells readers which build they are looking at
 PUBLICATION_TABLE = "publication"
+PUBLICATION_DESCRIPTION = ("One row: the warehouse this file was published from, when, and "
+                           "how many mart tables it holds.", {
+                               "source_database": "Path of the warehouse dbt built.",
+                               "published_at": "When this file was published, UTC.",
+                               "count_tables": "Mart tables in this file, this one apart."})
 
 
 class PublishError(RuntimeError):
@@ -55,6 +65,43 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
         [catalog, SCHEMA],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def default_manifest() -> Path:
+    """dbt's manifest of the last build: under $DBT_TARGET_PATH, else target/."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or "target") / "manifest.json"
+
+
+def mart_descriptions(manifest: Path | None) -> dict[str, tuple[str, dict[str, str]]]:
+    """Per model of schema marts (by table name): its description and its columns', from
+    dbt's manifest; empty when there is no manifest."""
+    if manifest is None or not manifest.exists():
+        return {}
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    return {
+        node.get("alias") or node["name"]: (
+            node.get("description") or "",
+            {name.lower(): column.get("description") or ""
+             for name, column in (node.get("columns") or {}).items()})
+        for node in nodes if node["resource_type"] == "model" and node.get("schema") == SCHEMA
+    }
+
+
+def describe(con: duckdb.DuckDBPyConnection,
+             descriptions: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """Comments the serving file's mart tables and columns with their descriptions."""
+    columns = con.execute("select table_name, column_name from duckdb_columns() "
+                          "where database_name = current_database() and schema_name = ?",
+                          [SCHEMA]).fetchall()
+    tables = {table for table, _ in columns}
+    for table, (description, _) in descriptions.items():
+        if description and table in tables:
+            con.execute(f"comment on table {SCHEMA}.{_quote(table)} is {_literal(description)}")
+    for table, column in columns:
+        text = descriptions.get(table, ("", {}))[1].get(column.lower())
+        if text:
+            con.execute(f"comment on column {SCHEMA}.{_quote(table)}.{_quote(column)} "
+                        f"is {_literal(text)}")
 
 
 def pii_path_beside(serving: Path) -> Path:
@@ -98,9 +145,11 @@ def publish_pii(db: Path, target: Path) -> int:
     return rows
 
 
-def publish(db: Path, target: Path, progress=None, with_pii: bool = True) -> dict[str, int]:
-    """Copy every `marts` table of `db` to `target` atomically; return rows per table. With
-    `with_pii`, first the export's pii tables to the restricted file beside it."""
+def publish(db: Path, target: Path, progress=None, with_pii: bool = True,
+            manifest: Path | None = None) -> dict[str, int]:
+    """Copy every `marts` table of `db` to `target` atomically, described from dbt's
+    `manifest` when given; return rows per table. With `with_pii`, first the export's pii
+    tables to the restricted file beside it."""
     say = progress or (lambda _msg: None)
     if not db.exists():
         raise PublishError(f"no warehouse at {db}: run `make build` (or `make demo`) first")
@@ -135,6 +184,8 @@ def publish(db: Path, target: Path, progress=None, with_pii: bool = True) -> dic
                 [str(db), len(tables)],
             )
             con.execute("detach warehouse")
+            describe(con, {**mart_descriptions(manifest),
+                           PUBLICATION_TABLE: PUBLICATION_DESCRIPTION})
             con.execute("checkpoint")
         finally:
             con.close()
@@ -155,11 +206,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="the warehouse dbt built (read only)")
     parser.add_argument("--to", type=Path, default=Path("serving/segmart.duckdb"),
                         help="the serving file BI tools open read-only")
+    parser.add_argument("--manifest", type=Path, default=default_manifest(),
+                        help="dbt's manifest, for the descriptions (default: "
+                             "$DBT_TARGET_PATH/manifest.json, else target/manifest.json)")
     parser.add_argument("--quiet", action="store_true", help="no per-table progress")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if not args.manifest.exists():
+        print(f"segmart publish: no dbt manifest at {args.manifest}, so the tables go without "
+              "their descriptions (pass --manifest)", file=sys.stderr)
     try:
-        counts = publish(args.db, args.to, progress=None if args.quiet else print)
+        counts = publish(args.db, args.to, progress=None if args.quiet else print,
+                         manifest=args.manifest)
     except PublishError as exc:
         print(f"segmart publish: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import LATER_AS_OF, run_dbt
 from segmart.export import ExportError, export
-from segmart.publish import PublishError, publish
+from segmart.publish import PublishError, mart_descriptions, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -77,6 +77,27 @@ def test_publish_copies_every_mart_table(built, tmp_path):
     with duckdb.connect(str(restricted), read_only=True) as con:
         assert con.execute("select table_schema, table_name from information_schema.tables"
                            ).fetchall() == [("pii", "pii_customers")]
+
+
+def test_published_tables_and_columns_carry_their_descriptions(built, tmp_path):
+    """BI tools read the descriptions from the serving file: every table and column of it,
+    from dbt's manifest; the warehouse holds none on DuckDB (persist_docs is off there)."""
+    serving = tmp_path / "segmart.duckdb"
+    manifest = built.db_path.parent / "target" / "manifest.json"
+    publish(built.db_path, serving, with_pii=False, manifest=manifest)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tables = dict(con.execute("select table_name, comment from duckdb_tables()"
+                                  " where schema_name = 'marts'").fetchall())
+        columns = con.execute("select table_name, column_name, comment from duckdb_columns()"
+                              " where schema_name = 'marts'").fetchall()
+    documented = mart_descriptions(manifest)
+    assert len(tables) > 30 and all(tables.values())
+    assert tables["user_features"] == documented["user_features"][0]
+    assert [(t, c) for t, c, comment in columns if not comment] == []
+    assert {(t, c): comment for t, c, comment in columns}[("user_features", "recency_days")] \
+        == documented["user_features"][1]["recency_days"]
+    with duckdb.connect(str(built.db_path), read_only=True) as con:
+        assert con.execute("select count(comment) from duckdb_columns()").fetchall() == [(0,)]
 
 
 def test_a_failed_publish_keeps_the_previous_serving_file(built, tmp_path):
