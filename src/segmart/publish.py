@@ -13,7 +13,7 @@ A failed copy leaves the previous serving file untouched.
 
 The tables and columns carry their descriptions from dbt's manifest (`target/manifest.json`,
 or `$DBT_TARGET_PATH`), so a BI tool shows them; the warehouse itself stores none on DuckDB
-(dbt writing them cost every build a few seconds, and no reader opens the warehouse).
+(dbt writing them cost every build about a second, and no reader opens the warehouse).
 
 The direct identifiers the activation export needs (`pii.pii_customers`) are published the
 same way to a separate restricted file beside it, `<name>.pii.duckdb` (owner read/write
