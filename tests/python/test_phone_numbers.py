@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import phonenumbers
 
 from segmart.identity import phones
 from segmart.identity.phones import PHONE_KEY_SQL, phone_numbers_table, previous_table
@@ -80,8 +81,6 @@ def test_dropping_the_trunk_prefix_gives_the_parsers_e164_in_almost_every_region
     prefix; the macro itself is checked by assert_macros_behave) against phonenumbers' E.164
     for the national form of each region's example mobile: docs/personal-data.md names the
     regions where it falls short."""
-    import phonenumbers
-
     rows = []
     for country, code, prefix in phones.calling_code_rows():
         example = phonenumbers.example_number_for_type(
