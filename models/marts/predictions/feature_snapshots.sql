@@ -5,8 +5,8 @@
 {#- DuckDB under-estimates the snapshots (thousands of rows for millions), builds the outcomes
     join's hash table on them, the wide side, and runs out of memory at 100 M events. The hooks
     turn DuckDB's choice of build side off while this model builds, so the join hashes its
-    written right side, the outcomes. The setting is global: a model built beside it hashes
-    its written right sides too, the lookups in this project's SQL (docs/performance.md). -#}
+    written right side, the outcomes. The setting is global: a mart built beside it is
+    planned so too, which can change its speed, never its result (docs/performance.md). -#}
 {{ config(
     pre_hook=["set disabled_optimizers = 'build_side_probe_side'"],
     post_hook=["reset disabled_optimizers"],
