@@ -207,9 +207,11 @@ def replay(tmp_path_factory):
 
     # an upload still in progress when build 2 starts (a truncated file: quarantined, the
     # build goes on), finished before build 3, which stages its events like a late file
-    candidates = loads[1]["events"]
+    # (a fresh index: the copies concatenated above repeat their rows' labels, and dropping
+    # by a repeated label would take those copies out of every file too)
+    candidates = loads[1]["events"].reset_index(drop=True)
     uploading = candidates[candidates["event_id"] != "shared-event"].sample(n=30, random_state=6)
-    loads[1]["events"] = loads[1]["events"].drop(uploading.index)
+    loads[1]["events"] = candidates.drop(uploading.index)
     upload_name = "load-2-upload.parquet"
 
     raw, db = work / "raw", work / "incremental.duckdb"
