@@ -2,11 +2,9 @@
     segmart_propensity_horizon_days, for the persons with some activity by then, with what
     each did in the H days after: the propensity models' training and validation rows. Each
     snapshot is user_features' own query at that time (macro feature_snapshot). -#}
-{#- DuckDB under-estimates the snapshots (thousands of rows for millions), builds the outcomes
-    join's hash table on them, the wide side, and runs out of memory at 100 M events. The hooks
-    turn DuckDB's choice of build side off while this model builds, so the join hashes its
-    written right side, the outcomes. The setting is global: a mart built beside it is
-    planned so too, which can change its speed, never its result (docs/performance.md). -#}
+{#- DuckDB under-estimates the snapshots and would hash them, the wide side, in the outcomes
+    join (out of memory at 100 M events): the hooks keep the written build side, globally while
+    this model builds (docs/performance.md, "A join's build side"). -#}
 {{ config(
     pre_hook=["set disabled_optimizers = 'build_side_probe_side'"],
     post_hook=["reset disabled_optimizers"],
